@@ -1,0 +1,405 @@
+//! Sites, users, tokens, the audit log, statistics and demo data.
+use pulang_domain::{demo, Role};
+use pulang_store::accounts::{Grant, Site};
+use pulang_store::audit::{AuditEvent, ChainBreak};
+use pulang_store::people::Counts;
+use serde::Serialize;
+
+use crate::auth::{hash_password, random_token, secret_digest, MIN_PASSWORD_LEN};
+use crate::people::site_code;
+use crate::{today, AccessScope, App, AppError, Permission, Submission};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserSummary {
+    pub id: String,
+    pub username: String,
+    pub disabled: bool,
+    /// `(site code or "*", role)`
+    pub grants: Vec<(String, Role)>,
+}
+
+fn valid_username(u: &str) -> bool {
+    (2..=64).contains(&u.len())
+        && u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+}
+
+fn valid_site_code(c: &str) -> bool {
+    (2..=8).contains(&c.len())
+        && c.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+impl App {
+    /// Sites the caller works on (all sites for global roles).
+    pub async fn sites(&self, scope: &AccessScope) -> Result<Vec<Site>, AppError> {
+        let sites = self.sites_cached().await?;
+        let mine: Vec<Site> = sites
+            .into_iter()
+            .filter(|s| {
+                scope
+                    .grants()
+                    .iter()
+                    .any(|g| g.site_id.as_deref().is_none_or(|id| id == s.id))
+            })
+            .collect();
+        Ok(mine)
+    }
+
+    /// Sites where the caller may register people.
+    pub async fn registration_sites(&self, scope: &AccessScope) -> Result<Vec<Site>, AppError> {
+        let f = scope.sites_for(Permission::RegisterPerson);
+        Ok(self
+            .sites_cached()
+            .await?
+            .into_iter()
+            .filter(|s| f.allows(&s.id))
+            .collect())
+    }
+
+    pub async fn add_site(
+        &self,
+        scope: &AccessScope,
+        code: &str,
+        name: &str,
+        timezone: &str,
+    ) -> Result<Site, AppError> {
+        if scope.sites_for(Permission::ManageSites) != pulang_store::SiteFilter::All {
+            return Err(AppError::Forbidden);
+        }
+        let code = code.trim().to_ascii_uppercase();
+        if !valid_site_code(&code) {
+            return Err(AppError::BadRequest(
+                "site code: 2–8 capital letters or digits, e.g. PNH".into(),
+            ));
+        }
+        let name = name.trim();
+        if name.is_empty() || name.len() > 200 {
+            return Err(AppError::BadRequest("site name is required".into()));
+        }
+        let tz = timezone.trim();
+        if !valid_timezone(tz) {
+            return Err(AppError::BadRequest(format!(
+                "unknown time zone {tz:?} (use an IANA name such as Asia/Phnom_Penh)"
+            )));
+        }
+        let site = self.store.add_site(&scope.actor(), &code, name, tz).await?;
+        self.forget_sites().await;
+        Ok(site)
+    }
+
+    async fn site_id_of(&self, code: &str) -> Result<String, AppError> {
+        self.sites_cached()
+            .await?
+            .into_iter()
+            .find(|s| s.code.eq_ignore_ascii_case(code.trim()))
+            .map(|s| s.id)
+            .ok_or_else(|| AppError::BadRequest(format!("no site with code {code}")))
+    }
+
+    /// Creates a user with one role, on one site or (with `site = None`) on every site.
+    pub async fn add_user(
+        &self,
+        scope: &AccessScope,
+        username: &str,
+        password: &str,
+        role: Role,
+        site: Option<&str>,
+    ) -> Result<String, AppError> {
+        let site_id = match site {
+            Some(code) => Some(self.site_id_of(code).await?),
+            None => None,
+        };
+        self.require_manage_users(scope, site_id.as_deref())?;
+        let username = username.trim();
+        if !valid_username(username) {
+            return Err(AppError::BadRequest(
+                "username: 2–64 letters, digits or . _ - @".into(),
+            ));
+        }
+        if password.chars().count() < MIN_PASSWORD_LEN {
+            return Err(AppError::BadRequest(format!(
+                "password: at least {MIN_PASSWORD_LEN} characters"
+            )));
+        }
+        let hash = hash_password(password)?;
+        Ok(self
+            .store
+            .add_user(
+                &scope.actor(),
+                username,
+                &hash,
+                vec![Grant { site_id, role }],
+            )
+            .await?)
+    }
+
+    fn require_manage_users(
+        &self,
+        scope: &AccessScope,
+        site_id: Option<&str>,
+    ) -> Result<(), AppError> {
+        let f = scope.sites_for(Permission::ManageUsers);
+        let ok = match site_id {
+            Some(id) => f.allows(id),
+            None => f == pulang_store::SiteFilter::All,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    async fn user_named(&self, username: &str) -> Result<pulang_store::accounts::User, AppError> {
+        self.store
+            .user_by_username(username.trim())
+            .await?
+            .ok_or_else(|| AppError::BadRequest(format!("no user named {username}")))
+    }
+
+    pub async fn grant_role(
+        &self,
+        scope: &AccessScope,
+        username: &str,
+        role: Role,
+        site: Option<&str>,
+    ) -> Result<(), AppError> {
+        let site_id = match site {
+            Some(code) => Some(self.site_id_of(code).await?),
+            None => None,
+        };
+        self.require_manage_users(scope, site_id.as_deref())?;
+        let user = self.user_named(username).await?;
+        Ok(self
+            .store
+            .grant(&scope.actor(), &user.id, Grant { site_id, role })
+            .await?)
+    }
+
+    pub async fn users(&self, scope: &AccessScope) -> Result<Vec<UserSummary>, AppError> {
+        if !scope.can(Permission::ManageUsers) {
+            return Err(AppError::Forbidden);
+        }
+        let f = scope.sites_for(Permission::ManageUsers);
+        let sites = self.sites_cached().await?;
+        Ok(self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| {
+                u.grants
+                    .iter()
+                    .any(|g| g.site_id.as_deref().is_some_and(|s| f.allows(s)))
+                    || f == pulang_store::SiteFilter::All
+            })
+            .map(|u| UserSummary {
+                grants: u
+                    .grants
+                    .iter()
+                    .map(|g| {
+                        (
+                            g.site_id
+                                .as_deref()
+                                .map(|s| site_code(&sites, s))
+                                .unwrap_or_else(|| "*".into()),
+                            g.role,
+                        )
+                    })
+                    .collect(),
+                id: u.id,
+                username: u.username,
+                disabled: u.disabled,
+            })
+            .collect())
+    }
+
+    /// Ends every session of a user (all devices).
+    pub async fn revoke_sessions(
+        &self,
+        scope: &AccessScope,
+        username: &str,
+    ) -> Result<u64, AppError> {
+        let user = self.user_named(username).await?;
+        self.require_manage_users_of(scope, &user)?;
+        Ok(self.store.revoke_sessions(&scope.actor(), &user.id).await?)
+    }
+
+    pub async fn set_disabled(
+        &self,
+        scope: &AccessScope,
+        username: &str,
+        disabled: bool,
+    ) -> Result<(), AppError> {
+        let user = self.user_named(username).await?;
+        self.require_manage_users_of(scope, &user)?;
+        Ok(self
+            .store
+            .set_disabled(&scope.actor(), &user.id, disabled)
+            .await?)
+    }
+
+    pub async fn set_password(
+        &self,
+        scope: &AccessScope,
+        username: &str,
+        password: &str,
+    ) -> Result<(), AppError> {
+        let user = self.user_named(username).await?;
+        if user.id != scope.user_id() {
+            self.require_manage_users_of(scope, &user)?;
+        }
+        if password.chars().count() < MIN_PASSWORD_LEN {
+            return Err(AppError::BadRequest(format!(
+                "password: at least {MIN_PASSWORD_LEN} characters"
+            )));
+        }
+        Ok(self
+            .store
+            .set_password(&scope.actor(), &user.id, &hash_password(password)?)
+            .await?)
+    }
+
+    fn require_manage_users_of(
+        &self,
+        scope: &AccessScope,
+        user: &pulang_store::accounts::User,
+    ) -> Result<(), AppError> {
+        // Managing a user needs the right on every site the user holds a role on.
+        if user.grants.is_empty() {
+            return self.require_manage_users(scope, None);
+        }
+        for g in &user.grants {
+            self.require_manage_users(scope, g.site_id.as_deref())?;
+        }
+        Ok(())
+    }
+
+    /// Creates an API token for a user; the token is returned once and stored only as a digest.
+    pub async fn create_token(
+        &self,
+        scope: &AccessScope,
+        username: &str,
+    ) -> Result<String, AppError> {
+        let user = self.user_named(username).await?;
+        if user.id != scope.user_id() {
+            self.require_manage_users_of(scope, &user)?;
+        }
+        let token = format!("pul_{}", random_token());
+        self.store
+            .create_token(&scope.actor(), &user.id, &secret_digest(&token))
+            .await?;
+        Ok(token)
+    }
+
+    /// On a database with no users, creates `admin` with a random password and returns it.
+    pub async fn bootstrap_admin(&self) -> Result<Option<String>, AppError> {
+        if self.store.user_count().await? > 0 {
+            return Ok(None);
+        }
+        let password = random_token()[..20].to_string();
+        let hash = hash_password(&password)?;
+        let op = AccessScope::local_operator();
+        self.store
+            .add_user(
+                &op.actor(),
+                "admin",
+                &hash,
+                vec![Grant {
+                    site_id: None,
+                    role: Role::Admin,
+                }],
+            )
+            .await?;
+        Ok(Some(password))
+    }
+
+    pub async fn audit_events(
+        &self,
+        scope: &AccessScope,
+        subject: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, AppError> {
+        if !scope.can(Permission::ViewAudit) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self
+            .store
+            .audit_events(subject, limit.clamp(1, 10_000))
+            .await?)
+    }
+
+    /// Walks the audit chain: the number of events, or where it first breaks.
+    pub async fn verify_audit(
+        &self,
+        scope: &AccessScope,
+    ) -> Result<Result<i64, ChainBreak>, AppError> {
+        if !scope.can(Permission::ViewAudit) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.store.verify_audit().await?)
+    }
+
+    /// Aggregate counts without personal data.
+    pub async fn stats(&self, scope: &AccessScope) -> Result<Counts, AppError> {
+        let f = scope.sites_for(Permission::ViewStats);
+        if f == pulang_store::SiteFilter::Only(vec![]) {
+            return Err(AppError::Forbidden);
+        }
+        let mut c = self.store.counts(&f).await?;
+        let sites = self.sites_cached().await?;
+        for (s, _) in &mut c.by_site {
+            *s = site_code(&sites, s);
+        }
+        Ok(c)
+    }
+
+    /// Seeds a demo site (`DEMO`, "KBRI Phnom Penh (demo)") with `n` synthetic people, and a
+    /// registrar `demo` whose password is returned. Does nothing if the demo site exists.
+    pub async fn seed_demo(
+        &self,
+        scope: &AccessScope,
+        n: usize,
+    ) -> Result<Option<String>, AppError> {
+        if self.sites_cached().await?.iter().any(|s| s.code == "DEMO") {
+            return Ok(None);
+        }
+        self.add_site(scope, "DEMO", "KBRI Phnom Penh (demo)", "Asia/Phnom_Penh")
+            .await?;
+        for (person, encounter) in demo::generate(2026, n, &["DEMO"], today()) {
+            self.register_person(
+                scope,
+                Submission {
+                    person,
+                    encounter,
+                    confirm_warnings: true,
+                },
+            )
+            .await?;
+        }
+        let password = random_token()[..16].to_string();
+        match self
+            .add_user(scope, "demo", &password, Role::Registrar, Some("DEMO"))
+            .await
+        {
+            Ok(_) => Ok(Some(password)),
+            Err(AppError::Conflict(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// IANA time-zone names: `Area/Location` shape, or `UTC`. (The zone database is not bundled;
+/// this catches typos such as spaces or a missing area.)
+fn valid_timezone(tz: &str) -> bool {
+    tz == "UTC"
+        || (tz.contains('/')
+            && tz.len() <= 64
+            && tz.split('/').all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
+            })
+            && tz.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+}

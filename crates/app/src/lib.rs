@@ -1,0 +1,153 @@
+//! Pulang's use cases. Web handlers and the CLI call these; neither touches the store.
+//! Every use case takes an [`AccessScope`], which only authentication creates.
+#![forbid(unsafe_code)]
+
+pub mod admin;
+pub mod auth;
+mod error;
+pub mod index;
+pub mod people;
+mod scope;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use pulang_store::accounts::Site;
+use pulang_store::{Keyring, Store, StoreError};
+use tokio::sync::RwLock;
+
+pub use error::AppError;
+pub use people::{PersonPage, PersonView, SearchHit, SearchPage, Submission};
+pub use pulang_domain as domain;
+pub use pulang_store::accounts::Grant;
+pub use pulang_store::audit::{AuditEvent, ChainBreak};
+pub use pulang_store::people::{Counts, HistoryEntry, PersonRecord};
+pub use pulang_store::Backend;
+pub use scope::{role_allows, AccessScope, Permission};
+
+/// Where the data lives.
+#[derive(Debug, Clone)]
+pub struct DataConfig {
+    /// Holds the key file and, by default, the SQLite database.
+    pub data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL; `None` for the embedded SQLite database in `data_dir`.
+    pub database_url: Option<String>,
+}
+
+impl DataConfig {
+    pub fn key_path(&self) -> PathBuf {
+        self.data_dir.join("pulang.key")
+    }
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| Store::sqlite_url(&self.data_dir))
+    }
+}
+
+/// The application: the store, the in-memory name index and sign-in throttling.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<AppInner>,
+}
+
+pub struct AppInner {
+    pub(crate) store: Store,
+    pub(crate) index: RwLock<index::NameIndex>,
+    pub(crate) throttle: auth::Throttle,
+    pub(crate) dummy_hash: String,
+    pub(crate) sites: RwLock<Option<Vec<Site>>>,
+}
+
+impl std::ops::Deref for App {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.inner
+    }
+}
+
+/// What opening found, for the operator.
+pub struct Opened {
+    pub app: App,
+    pub key_created: bool,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub(crate) fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+impl App {
+    /// Opens (creating if needed) the key file and database, and builds the name index.
+    pub async fn open(cfg: &DataConfig) -> Result<Opened, AppError> {
+        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| {
+            AppError::Internal(StoreError::KeyFile(format!(
+                "{}: {e}",
+                cfg.data_dir.display()
+            )))
+        })?;
+        restrict_dir(&cfg.data_dir);
+        let (keys, key_created) = Keyring::load_or_create(&cfg.key_path())?;
+        let store = Store::open(&cfg.url(), keys).await?;
+        let index = index::NameIndex::build(store.person_summaries().await?);
+        let app = App {
+            inner: Arc::new(AppInner {
+                store,
+                index: RwLock::new(index),
+                throttle: auth::Throttle::new(Duration::from_secs(15 * 60), 5, 30),
+                dummy_hash: auth::hash_password("pulang-timing-equaliser")?,
+                sites: RwLock::new(None),
+            }),
+        };
+        Ok(Opened { app, key_created })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.store.backend()
+    }
+
+    pub async fn ready(&self) -> Result<(), AppError> {
+        Ok(self.store.ping().await?)
+    }
+
+    pub(crate) async fn sites_cached(&self) -> Result<Vec<Site>, AppError> {
+        if let Some(s) = self.sites.read().await.as_ref() {
+            return Ok(s.clone());
+        }
+        let s = self.store.sites().await?;
+        *self.sites.write().await = Some(s.clone());
+        Ok(s)
+    }
+
+    pub(crate) async fn forget_sites(&self) {
+        *self.sites.write().await = None;
+    }
+
+    /// Number of people in the name index (for start-up messages).
+    pub async fn indexed_people(&self) -> usize {
+        self.index.read().await.len()
+    }
+
+    /// Waits for queued writes and closes the database.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// Raw SQL, for tests that tamper with the database on purpose.
+    #[doc(hidden)]
+    pub async fn raw_execute_for_tests(&self, sql: &str) -> Result<u64, AppError> {
+        Ok(self.store.raw_execute(sql).await?)
+    }
+}
+
+fn restrict_dir(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+}

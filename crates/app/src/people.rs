@@ -1,0 +1,385 @@
+//! Registering, finding, reading and editing people.
+use pulang_domain::{mask, nik::Nik, passport, phone, EncounterForm, PersonForm, Sex};
+use pulang_store::accounts::Site;
+use pulang_store::people::{HistoryEntry, PersonRecord};
+use pulang_store::SiteFilter;
+use serde::Serialize;
+
+use crate::{today, AccessScope, App, AppError, Permission};
+
+/// A person as the caller's role may see them.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonView {
+    pub id: String,
+    pub case_number: String,
+    pub site: String,
+    pub version: i64,
+    pub full_name: String,
+    pub aliases: Vec<String>,
+    pub sex: Option<Sex>,
+    pub birth_date: Option<String>,
+    pub age: Option<u8>,
+    pub nationality: String,
+    pub nik: Option<String>,
+    pub passport_no: Option<String>,
+    pub phones: Vec<String>,
+    pub origin_province: Option<String>,
+    pub origin_regency: Option<String>,
+    pub languages: Vec<String>,
+    /// True when identifiers are shown masked (reveal them with an audited request).
+    pub masked: bool,
+    /// True for roles that see only the minimum (police liaison).
+    pub minimal: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EncounterView {
+    pub site: String,
+    pub arrived_on: String,
+    pub arrival_route: String,
+    pub notes: Option<String>,
+    pub registered_by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonPage {
+    pub person: PersonView,
+    pub encounters: Vec<EncounterView>,
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    pub id: String,
+    pub case_number: String,
+    pub full_name: String,
+    pub site: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchPage {
+    pub items: Vec<SearchHit>,
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// A registration or edit as submitted.
+#[derive(Debug, Clone, Default)]
+pub struct Submission {
+    pub person: PersonForm,
+    pub encounter: EncounterForm,
+    /// The registrar has seen the warnings and confirms the data as given.
+    pub confirm_warnings: bool,
+}
+
+impl App {
+    fn view(
+        &self,
+        scope: &AccessScope,
+        r: &PersonRecord,
+        reveal: bool,
+        sites: &[Site],
+    ) -> PersonView {
+        let minimal = !scope.can_at(Permission::ReadPerson, &r.site_id);
+        let d = &r.details;
+        let m = |v: &Option<String>| v.as_ref().map(|x| if reveal { x.clone() } else { mask(x) });
+        PersonView {
+            id: r.id.clone(),
+            case_number: r.case_number.clone(),
+            site: site_code(sites, &r.site_id),
+            version: r.version,
+            full_name: d.full_name.clone(),
+            aliases: if minimal { vec![] } else { d.aliases.clone() },
+            sex: d.sex,
+            birth_date: if minimal {
+                None
+            } else {
+                d.birth_date.map(|b| b.to_string())
+            },
+            age: d.age,
+            nationality: d.nationality.clone(),
+            nik: if minimal { None } else { m(&d.nik) },
+            passport_no: if minimal { None } else { m(&d.passport_no) },
+            phones: if minimal { vec![] } else { d.phones.clone() },
+            origin_province: d.origin_province.clone(),
+            origin_regency: if minimal {
+                None
+            } else {
+                d.origin_regency.clone()
+            },
+            languages: d.languages.clone(),
+            masked: !reveal && !minimal,
+            minimal,
+        }
+    }
+
+    fn pick_site<'a>(
+        &self,
+        scope: &AccessScope,
+        sites: &'a [Site],
+        code: Option<&str>,
+        p: Permission,
+    ) -> Result<&'a Site, AppError> {
+        let filter = scope.sites_for(p);
+        let allowed: Vec<&Site> = sites.iter().filter(|s| filter.allows(&s.id)).collect();
+        match code {
+            Some(c) => allowed
+                .into_iter()
+                .find(|s| s.code.eq_ignore_ascii_case(c.trim()))
+                .ok_or(AppError::Forbidden),
+            None if allowed.len() == 1 => Ok(allowed[0]),
+            None => Err(AppError::Invalid(pulang_domain::Validation {
+                errors: vec![pulang_domain::FieldIssue::new("site", "required")],
+                warnings: vec![],
+            })),
+        }
+    }
+
+    /// Registers a new arrival. Field errors, and unconfirmed warnings, come back per field.
+    pub async fn register_person(
+        &self,
+        scope: &AccessScope,
+        sub: Submission,
+    ) -> Result<PersonRecord, AppError> {
+        if !scope.can(Permission::RegisterPerson) {
+            return Err(AppError::Forbidden);
+        }
+        let today = today();
+        let (details, mut v) = sub.person.validate(today);
+        let sites = self.sites_cached().await?;
+        let site_code = sub
+            .encounter
+            .site
+            .as_deref()
+            .filter(|s| !s.trim().is_empty());
+        let default_site = if site_code.is_none() {
+            self.pick_site(scope, &sites, None, Permission::RegisterPerson)
+                .ok()
+                .map(|s| s.code.clone())
+        } else {
+            None
+        };
+        let encounter = sub
+            .encounter
+            .validate(today, default_site.as_deref(), &mut v);
+        if !v.errors.is_empty() {
+            return Err(AppError::Invalid(v));
+        }
+        if !v.warnings.is_empty() && !sub.confirm_warnings {
+            return Err(AppError::NeedsConfirmation(v));
+        }
+        let (Some(details), Some(encounter)) = (details, encounter) else {
+            return Err(AppError::Invalid(v));
+        };
+        let site = self
+            .pick_site(
+                scope,
+                &sites,
+                Some(&encounter.site),
+                Permission::RegisterPerson,
+            )?
+            .clone();
+        let rec = self
+            .store
+            .register_person(&scope.actor(), &site, details, encounter)
+            .await?;
+        self.index_record(&rec).await;
+        Ok(rec)
+    }
+
+    async fn index_record(&self, r: &PersonRecord) {
+        self.index.write().await.upsert(
+            &r.id,
+            &r.site_id,
+            &r.case_number,
+            &r.details.full_name,
+            &r.details.aliases,
+            r.created_at,
+        );
+    }
+
+    /// Reads a person's page; an audited read. `reveal` unmasks NIK and passport (audited as such).
+    pub async fn person(
+        &self,
+        scope: &AccessScope,
+        id: &str,
+        reveal: bool,
+    ) -> Result<PersonPage, AppError> {
+        let filter = scope.sites_for(Permission::ReadPersonMinimal);
+        let action = if reveal {
+            "person.reveal"
+        } else {
+            "person.read"
+        };
+        let rec = self
+            .store
+            .read_person(&scope.actor(), &filter, id, action)
+            .await?;
+        let sites = self.sites_cached().await?;
+        let person = self.view(scope, &rec, reveal, &sites);
+        if person.minimal {
+            return Ok(PersonPage {
+                person,
+                encounters: vec![],
+                history: vec![],
+            });
+        }
+        let encounters = self
+            .store
+            .encounters(&rec.id)
+            .await?
+            .into_iter()
+            .map(|e| EncounterView {
+                site: site_code(&sites, &e.site_id),
+                arrived_on: e.arrived_on,
+                arrival_route: e.arrival_route,
+                notes: e.notes,
+                registered_by: e.created_by,
+            })
+            .collect();
+        let history = self.store.history(&rec.id).await?;
+        let history = if reveal {
+            history
+        } else {
+            history.into_iter().map(mask_history).collect()
+        };
+        Ok(PersonPage {
+            person,
+            encounters,
+            history,
+        })
+    }
+
+    /// The raw record for editing (an audited read).
+    pub async fn person_for_edit(
+        &self,
+        scope: &AccessScope,
+        id: &str,
+    ) -> Result<PersonRecord, AppError> {
+        let filter = scope.sites_for(Permission::EditPerson);
+        Ok(self
+            .store
+            .read_person(&scope.actor(), &filter, id, "person.read_for_edit")
+            .await?)
+    }
+
+    /// Replaces a person's details; the change is kept in the history.
+    pub async fn update_person(
+        &self,
+        scope: &AccessScope,
+        id: &str,
+        expected_version: Option<i64>,
+        sub: Submission,
+    ) -> Result<PersonRecord, AppError> {
+        let filter = scope.sites_for(Permission::EditPerson);
+        if filter == SiteFilter::Only(vec![]) {
+            return Err(AppError::Forbidden);
+        }
+        let (details, v) = sub.person.validate(today());
+        if !v.errors.is_empty() {
+            return Err(AppError::Invalid(v));
+        }
+        if !v.warnings.is_empty() && !sub.confirm_warnings {
+            return Err(AppError::NeedsConfirmation(v));
+        }
+        let details = details.ok_or(AppError::Invalid(v))?;
+        let rec = self
+            .store
+            .update_person(&scope.actor(), &filter, id, expected_version, details)
+            .await?;
+        self.index_record(&rec).await;
+        Ok(rec)
+    }
+
+    /// Finds people by partial name or alias, case number, NIK, passport or phone.
+    pub async fn search(
+        &self,
+        scope: &AccessScope,
+        q: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchPage, AppError> {
+        let filter = scope.sites_for(Permission::ReadPersonMinimal);
+        if filter == SiteFilter::Only(vec![]) {
+            return Err(AppError::Forbidden);
+        }
+        let limit = limit.clamp(1, 200);
+        let q = q.trim();
+        let sites = self.sites_cached().await?;
+        let mut ids: Vec<String> = Vec::new();
+        if !q.is_empty() {
+            if let Ok(n) = Nik::parse(q) {
+                ids.extend(self.store.lookup(&filter, "nik", n.as_str()).await?);
+            }
+            if q.chars().any(|c| c.is_ascii_digit()) {
+                if let Ok(p) = passport::normalize(q) {
+                    ids.extend(self.store.lookup(&filter, "passport", &p).await?);
+                }
+                if let Ok(p) = phone::normalize(q) {
+                    ids.extend(self.store.lookup(&filter, "phone", &p).await?);
+                }
+            }
+        }
+        let index = self.index.read().await;
+        let mut hits: Vec<SearchHit> = Vec::new();
+        for id in &ids {
+            if let Some(e) = index.get(id) {
+                if !hits.iter().any(|h| &h.id == id) {
+                    hits.push(hit(e, &sites));
+                }
+            }
+        }
+        let exact = hits.len();
+        let (name_total, page) = index.search(&filter, q, 0, offset + limit);
+        for e in page {
+            if !hits.iter().any(|h| h.id == e.id) {
+                hits.push(hit(e, &sites));
+            }
+        }
+        let total = name_total + exact;
+        let items: Vec<SearchHit> = hits.into_iter().skip(offset).take(limit).collect();
+        drop(index);
+        self.store
+            .audit(
+                scope.username(),
+                "*",
+                "person.search",
+                &format!("results:{}", items.len()),
+            )
+            .await?;
+        Ok(SearchPage {
+            items,
+            total: total + exact,
+            offset,
+            limit,
+        })
+    }
+}
+
+fn hit(e: &crate::index::Entry, sites: &[Site]) -> SearchHit {
+    SearchHit {
+        id: e.id.clone(),
+        case_number: e.case_number.clone(),
+        full_name: e.full_name.clone(),
+        site: site_code(sites, &e.site_id),
+    }
+}
+
+pub(crate) fn site_code(sites: &[Site], id: &str) -> String {
+    sites
+        .iter()
+        .find(|s| s.id == id)
+        .map(|s| s.code.clone())
+        .unwrap_or_else(|| "?".into())
+}
+
+fn mask_history(mut h: HistoryEntry) -> HistoryEntry {
+    for c in &mut h.changes {
+        if c.field == "nik" || c.field == "passport_no" {
+            c.before = c.before.as_deref().map(mask);
+            c.after = c.after.as_deref().map(mask);
+        }
+    }
+    h
+}

@@ -1,0 +1,490 @@
+//! `pulang`: the server and the operator's console. Commands that touch data take
+//! `--data-dir DIR` (key file and embedded SQLite) or `--database postgres://…`.
+// The console acts as the local operator (it holds the key file); see clippy.toml.
+#![allow(clippy::disallowed_methods)]
+
+use std::io::Read;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, Parser, Subcommand};
+use pulang_app::domain::Role;
+use pulang_app::{AccessScope, App, DataConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "pulang",
+    version,
+    about = "Pulang: registry and case management for people returning from scam compounds"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Args, Clone)]
+struct DataOpts {
+    /// Data directory: key file and the embedded SQLite database.
+    #[arg(
+        long,
+        env = "PULANG_DATA_DIR",
+        default_value = "pulang-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    /// Database URL; `postgres://…` selects PostgreSQL (the key file stays in --data-dir).
+    #[arg(long, env = "PULANG_DATABASE_URL", global = true)]
+    database: Option<String>,
+}
+
+impl DataOpts {
+    fn config(&self) -> DataConfig {
+        DataConfig {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database.clone(),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the web server (creates the database, key file and first admin on first start).
+    Serve {
+        #[arg(long, env = "PULANG_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Also create a demo site with a few hundred synthetic people.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (use when served over HTTPS).
+        #[arg(long, env = "PULANG_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// A reverse proxy whose X-Forwarded-For is trusted (repeatable).
+        #[arg(long = "trusted-proxy")]
+        trusted_proxies: Vec<IpAddr>,
+        #[command(flatten)]
+        data: DataOpts,
+    },
+    /// Manage sites.
+    Site {
+        #[command(subcommand)]
+        cmd: SiteCmd,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        cmd: TokenCmd,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+    /// Create the demo site and synthetic people.
+    Demo {
+        #[arg(long, default_value_t = 300)]
+        people: usize,
+        #[command(flatten)]
+        data: DataOpts,
+    },
+}
+
+#[derive(Subcommand)]
+enum SiteCmd {
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        timezone: String,
+        #[command(flatten)]
+        data: DataOpts,
+    },
+    List {
+        #[command(flatten)]
+        data: DataOpts,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user with a role, on one site (--site) or on every site.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, registrar, caseworker, police_liaison, analyst or auditor.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        site: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataOpts,
+    },
+    /// Give an existing user another role.
+    Grant {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        site: Option<String>,
+        #[command(flatten)]
+        data: DataOpts,
+    },
+    List {
+        #[command(flatten)]
+        data: DataOpts,
+    },
+    /// End all of a user's sessions.
+    RevokeSessions {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        data: DataOpts,
+    },
+    Disable {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        data: DataOpts,
+    },
+    Enable {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        data: DataOpts,
+    },
+    /// Set a new password (read from standard input).
+    Passwd {
+        #[arg(long)]
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataOpts,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Create an API token for a user; printed once.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        data: DataOpts,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Check the hash chain; exit 0 when intact, 1 naming the first bad event otherwise.
+    Verify {
+        #[command(flatten)]
+        data: DataOpts,
+    },
+    /// Print the newest events as JSON lines.
+    Log {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        subject: Option<String>,
+        #[command(flatten)]
+        data: DataOpts,
+    },
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("reading the password from standard input")?;
+    let s = s.strip_suffix('\n').unwrap_or(&s);
+    let s = s.strip_suffix('\r').unwrap_or(s);
+    if s.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok(s.to_string())
+}
+
+fn role(s: &str) -> anyhow::Result<Role> {
+    Role::parse(s).ok_or_else(|| anyhow!("unknown role {s:?}: use admin, registrar, caseworker, police_liaison, analyst or auditor"))
+}
+
+async fn open(data: &DataOpts) -> anyhow::Result<App> {
+    let opened = App::open(&data.config())
+        .await
+        .map_err(|e| anyhow!("cannot open the database: {e:#}"))?;
+    if opened.key_created {
+        eprintln!("Created a new key file at {} (mode 0600). Back it up: without it the data cannot be read.", data.config().key_path().display());
+    }
+    Ok(opened.app)
+}
+
+fn app_err(e: pulang_app::AppError) -> anyhow::Error {
+    match e {
+        pulang_app::AppError::Internal(inner) => anyhow!("internal error: {inner}"),
+        other => anyhow!("{other}"),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let op = AccessScope::local_operator();
+    match cli.cmd {
+        Cmd::Serve {
+            listen,
+            demo,
+            secure_cookies,
+            trusted_proxies,
+            data,
+        } => {
+            let app = open(&data).await?;
+            if let Some(pw) = app.bootstrap_admin().await.map_err(app_err)? {
+                println!("First start: created user 'admin' with password: {pw}");
+                println!("This password is shown only once. Sign in and create named users for your staff.");
+            }
+            if demo {
+                if let Some(pw) = app.seed_demo(&op, 300).await.map_err(app_err)? {
+                    println!("Demo data: site DEMO with 300 synthetic people; registrar 'demo' with password: {pw}");
+                }
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let addr = listener.local_addr()?;
+            println!(
+                "Pulang is running at http://{addr}/ ({:?}, {} people indexed). Stop with Ctrl-C.",
+                app.backend(),
+                app.indexed_people().await
+            );
+            let cfg = pulang_web::WebConfig {
+                secure_cookies,
+                trusted_proxies,
+            };
+            let shutdown = async {
+                let ctrl_c = tokio::signal::ctrl_c();
+                #[cfg(unix)]
+                {
+                    let mut term =
+                        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                            .expect("signal handler");
+                    tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+                }
+                #[cfg(not(unix))]
+                let _ = ctrl_c.await;
+            };
+            pulang_web::serve(app.clone(), cfg, listener, shutdown).await?;
+            app.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Site {
+            cmd:
+                SiteCmd::Add {
+                    code,
+                    name,
+                    timezone,
+                    data,
+                },
+        } => {
+            let app = open(&data).await?;
+            let s = app
+                .add_site(&op, &code, &name, &timezone)
+                .await
+                .map_err(app_err)?;
+            println!("Added site {} ({}, {})", s.code, s.name, s.timezone);
+            app.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Site {
+            cmd: SiteCmd::List { data },
+        } => {
+            let app = open(&data).await?;
+            for s in app.sites(&op).await.map_err(app_err)? {
+                println!("{}\t{}\t{}", s.code, s.name, s.timezone);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::User { cmd } => user(cmd, &op).await,
+        Cmd::Token {
+            cmd: TokenCmd::Create { username, data },
+        } => {
+            let app = open(&data).await?;
+            let token = app.create_token(&op, &username).await.map_err(app_err)?;
+            println!("{token}");
+            app.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Audit {
+            cmd: AuditCmd::Verify { data },
+        } => {
+            let app = open(&data).await?;
+            match app.verify_audit(&op).await.map_err(app_err)? {
+                Ok(n) => {
+                    println!("audit log intact: {n} events");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(b) => {
+                    eprintln!("audit log BROKEN: {b}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Cmd::Audit {
+            cmd:
+                AuditCmd::Log {
+                    limit,
+                    subject,
+                    data,
+                },
+        } => {
+            let app = open(&data).await?;
+            for e in app
+                .audit_events(&op, subject.as_deref(), limit)
+                .await
+                .map_err(app_err)?
+            {
+                println!("{}", serde_json::to_string(&e)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Demo { people, data } => {
+            let app = open(&data).await?;
+            app.bootstrap_admin()
+                .await
+                .map_err(app_err)?
+                .inspect(|pw| println!("Created user 'admin' with password: {pw}"));
+            match app.seed_demo(&op, people).await.map_err(app_err)? {
+                Some(pw) => println!("Demo site DEMO with {people} synthetic people; registrar 'demo' with password: {pw}"),
+                None => println!("The demo site already exists; nothing added."),
+            }
+            app.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn user(cmd: UserCmd, op: &AccessScope) -> anyhow::Result<ExitCode> {
+    match cmd {
+        UserCmd::Add {
+            username,
+            role: r,
+            site,
+            password_stdin: _,
+            data,
+        } => {
+            let r = role(&r)?;
+            let pw = read_password()?;
+            let app = open(&data).await?;
+            app.add_user(op, &username, &pw, r, site.as_deref())
+                .await
+                .map_err(app_err)?;
+            println!(
+                "Added user {username} as {r}{}",
+                site.map(|s| format!(" at {s}"))
+                    .unwrap_or_else(|| " on every site".into())
+            );
+            app.close().await;
+        }
+        UserCmd::Grant {
+            username,
+            role: r,
+            site,
+            data,
+        } => {
+            let r = role(&r)?;
+            let app = open(&data).await?;
+            app.grant_role(op, &username, r, site.as_deref())
+                .await
+                .map_err(app_err)?;
+            println!("Granted {r} to {username}");
+            app.close().await;
+        }
+        UserCmd::List { data } => {
+            let app = open(&data).await?;
+            for u in app.users(op).await.map_err(app_err)? {
+                let grants: Vec<String> =
+                    u.grants.iter().map(|(s, r)| format!("{r}@{s}")).collect();
+                println!(
+                    "{}\t{}{}",
+                    u.username,
+                    grants.join(","),
+                    if u.disabled { "\t(disabled)" } else { "" }
+                );
+            }
+        }
+        UserCmd::RevokeSessions { username, data } => {
+            let app = open(&data).await?;
+            let n = app.revoke_sessions(op, &username).await.map_err(app_err)?;
+            println!("Ended {n} sessions of {username}");
+            app.close().await;
+        }
+        UserCmd::Disable { username, data } => {
+            let app = open(&data).await?;
+            app.set_disabled(op, &username, true)
+                .await
+                .map_err(app_err)?;
+            println!("Disabled {username}; their sessions and tokens are ended");
+            app.close().await;
+        }
+        UserCmd::Enable { username, data } => {
+            let app = open(&data).await?;
+            app.set_disabled(op, &username, false)
+                .await
+                .map_err(app_err)?;
+            println!("Enabled {username}");
+            app.close().await;
+        }
+        UserCmd::Passwd {
+            username,
+            password_stdin: _,
+            data,
+        } => {
+            let pw = read_password()?;
+            let app = open(&data).await?;
+            app.set_password(op, &username, &pw)
+                .await
+                .map_err(app_err)?;
+            println!("Password changed for {username}; their sessions are ended");
+            app.close().await;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PULANG_LOG")
+                .unwrap_or_else(|_| "warn,pulang=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,474 @@
+//! Sites, users with their roles, sessions and API tokens.
+use pulang_domain::Role;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::audit::{append, NewEvent};
+use crate::{new_id, now_ms, Actor, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Site {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    /// `None`: the role holds on every site.
+    pub site_id: Option<String>,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub user_id: String,
+    pub csrf: String,
+    pub expires_at: i64,
+}
+
+fn site_from(r: &AnyRow) -> Result<Site, sqlx::Error> {
+    Ok(Site {
+        id: r.try_get(0)?,
+        code: r.try_get(1)?,
+        name: r.try_get(2)?,
+        timezone: r.try_get(3)?,
+    })
+}
+
+impl Store {
+    pub async fn add_site(
+        &self,
+        actor: &Actor,
+        code: &str,
+        name: &str,
+        timezone: &str,
+    ) -> Result<Site, StoreError> {
+        let site = Site {
+            id: new_id(),
+            code: code.to_string(),
+            name: name.to_string(),
+            timezone: timezone.to_string(),
+        };
+        let (s, actor) = (site.clone(), actor.username.clone());
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO sites (id, code, name, timezone, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&s.id)
+                    .bind(&s.code)
+                    .bind(&s.name)
+                    .bind(&s.timezone)
+                    .bind(now_ms())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| StoreError::from_db(e, "site code"))?;
+                append(conn, NewEvent { actor: &actor, site: &s.code, action: "site.create", subject: &s.id }).await?;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(site)
+    }
+
+    pub async fn sites(&self) -> Result<Vec<Site>, StoreError> {
+        let rows = sqlx::query("SELECT id, code, name, timezone FROM sites ORDER BY code")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.iter().map(site_from).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn site_by_code(&self, code: &str) -> Result<Option<Site>, StoreError> {
+        let row = sqlx::query("SELECT id, code, name, timezone FROM sites WHERE code = $1")
+            .bind(code)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.as_ref().map(site_from).transpose()?)
+    }
+
+    /// Creates a user with their grants. `password_hash` is a PHC string (Argon2id).
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password_hash: &str,
+        grants: Vec<Grant>,
+    ) -> Result<String, StoreError> {
+        let id = new_id();
+        let (uid, username, hash, actor) = (
+            id.clone(),
+            username.to_string(),
+            password_hash.to_string(),
+            actor.username.clone(),
+        );
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO users (id, username, password_hash, disabled, created_at) VALUES ($1, $2, $3, 0, $4)")
+                    .bind(&uid)
+                    .bind(&username)
+                    .bind(&hash)
+                    .bind(now_ms())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| StoreError::from_db(e, "username"))?;
+                for g in &grants {
+                    sqlx::query("INSERT INTO user_roles (user_id, site_id, role) VALUES ($1, $2, $3)")
+                        .bind(&uid)
+                        .bind(g.site_id.clone())
+                        .bind(g.role.as_str())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                append(conn, NewEvent { actor: &actor, site: "*", action: "user.create", subject: &uid }).await?;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(id)
+    }
+
+    /// Adds a grant to an existing user.
+    pub async fn grant(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        grant: Grant,
+    ) -> Result<(), StoreError> {
+        let (uid, actor) = (user_id.to_string(), actor.username.clone());
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO user_roles (user_id, site_id, role) VALUES ($1, $2, $3)")
+                    .bind(&uid)
+                    .bind(grant.site_id.clone())
+                    .bind(grant.role.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+                append(
+                    conn,
+                    NewEvent {
+                        actor: &actor,
+                        site: "*",
+                        action: "user.grant",
+                        subject: &uid,
+                    },
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn grants_of(&self, user_id: &str) -> Result<Vec<Grant>, StoreError> {
+        let rows = sqlx::query("SELECT site_id, role FROM user_roles WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(self.pool())
+            .await?;
+        let mut grants = Vec::new();
+        for r in rows {
+            let role: String = r.try_get(1)?;
+            let role = Role::parse(&role)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role}")))?;
+            let g = Grant {
+                site_id: r.try_get(0)?,
+                role,
+            };
+            if !grants.contains(&g) {
+                grants.push(g);
+            }
+        }
+        Ok(grants)
+    }
+
+    async fn user_where(&self, col: &str, val: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT id, username, password_hash, disabled FROM users WHERE {col} = $1"
+        ))
+        .bind(val)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let id: String = r.try_get(0)?;
+        let disabled: i64 = r.try_get(3)?;
+        Ok(Some(User {
+            grants: self.grants_of(&id).await?,
+            id,
+            username: r.try_get(1)?,
+            password_hash: r.try_get(2)?,
+            disabled: disabled != 0,
+        }))
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        self.user_where("username", username).await
+    }
+
+    pub async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
+        self.user_where("id", id).await
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let ids: Vec<String> = sqlx::query("SELECT id FROM users ORDER BY username")
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(u) = self.user_by_id(&id).await? {
+                out.push(u);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn user_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM users")
+            .fetch_one(self.pool())
+            .await?
+            .try_get(0)?)
+    }
+
+    pub async fn set_password(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let (uid, hash, actor) = (
+            user_id.to_string(),
+            password_hash.to_string(),
+            actor.username.clone(),
+        );
+        self.write(move |conn| {
+            Box::pin(async move {
+                let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(&hash)
+                    .bind(&uid)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(&uid)
+                    .execute(&mut *conn)
+                    .await?;
+                append(
+                    conn,
+                    NewEvent {
+                        actor: &actor,
+                        site: "*",
+                        action: "user.password",
+                        subject: &uid,
+                    },
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Disables or enables a user; disabling ends their sessions and tokens.
+    pub async fn set_disabled(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        disabled: bool,
+    ) -> Result<(), StoreError> {
+        let (uid, actor) = (user_id.to_string(), actor.username.clone());
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+                    .bind(disabled as i64)
+                    .bind(&uid)
+                    .execute(&mut *conn)
+                    .await?;
+                if disabled {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(&uid)
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
+                        .bind(&uid)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                let action = if disabled {
+                    "user.disable"
+                } else {
+                    "user.enable"
+                };
+                append(
+                    conn,
+                    NewEvent {
+                        actor: &actor,
+                        site: "*",
+                        action,
+                        subject: &uid,
+                    },
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    pub async fn create_session(
+        &self,
+        user: &Actor,
+        id_hash: &str,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        let (h, c, actor, uid) = (
+            id_hash.to_string(),
+            csrf.to_string(),
+            user.username.clone(),
+            user.user_id.clone(),
+        );
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&h)
+                    .bind(&uid)
+                    .bind(&c)
+                    .bind(now_ms())
+                    .bind(expires_at)
+                    .execute(&mut *conn)
+                    .await?;
+                append(conn, NewEvent { actor: &actor, site: "*", action: "session.login", subject: &uid }).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>, StoreError> {
+        let row = sqlx::query("SELECT user_id, csrf, expires_at FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(match row {
+            None => None,
+            Some(r) => Some(SessionRow {
+                user_id: r.try_get(0)?,
+                csrf: r.try_get(1)?,
+                expires_at: r.try_get(2)?,
+            }),
+        })
+    }
+
+    pub async fn end_session(&self, actor: &Actor, id_hash: &str) -> Result<(), StoreError> {
+        let (h, actor, uid) = (
+            id_hash.to_string(),
+            actor.username.clone(),
+            actor.user_id.clone(),
+        );
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                    .bind(&h)
+                    .execute(&mut *conn)
+                    .await?;
+                append(
+                    conn,
+                    NewEvent {
+                        actor: &actor,
+                        site: "*",
+                        action: "session.logout",
+                        subject: &uid,
+                    },
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Ends every session of a user (e.g. a lost laptop). Returns how many were ended.
+    pub async fn revoke_sessions(&self, actor: &Actor, user_id: &str) -> Result<u64, StoreError> {
+        let (uid, actor) = (user_id.to_string(), actor.username.clone());
+        self.write(move |conn| {
+            Box::pin(async move {
+                let n = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(&uid)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                append(
+                    conn,
+                    NewEvent {
+                        actor: &actor,
+                        site: "*",
+                        action: "session.revoke_all",
+                        subject: &uid,
+                    },
+                )
+                .await?;
+                Ok(n)
+            })
+        })
+        .await
+    }
+
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        token_hash: &str,
+    ) -> Result<(), StoreError> {
+        let (uid, h, actor) = (
+            user_id.to_string(),
+            token_hash.to_string(),
+            actor.username.clone(),
+        );
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)",
+                )
+                .bind(&h)
+                .bind(&uid)
+                .bind(now_ms())
+                .execute(&mut *conn)
+                .await?;
+                append(
+                    conn,
+                    NewEvent {
+                        actor: &actor,
+                        site: "*",
+                        action: "token.create",
+                        subject: &uid,
+                    },
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    pub async fn token_user(&self, token_hash: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT user_id FROM api_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+}

@@ -1,0 +1,202 @@
+//! Field encryption and blind indexes.
+//!
+//! One 32-byte master key lives in a key file outside the database (mode 0600). Two sub-keys are
+//! derived from it with HKDF-SHA256: one for XChaCha20-Poly1305 field encryption, one for the
+//! HMAC-SHA256 blind indexes that make exact look-ups possible without storing plaintext.
+//! Every ciphertext binds `record id | field name` as associated data, so it cannot be moved to
+//! another record or field without failing to decrypt.
+use std::io::Write;
+use std::path::Path;
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+use crate::StoreError;
+
+const NONCE_LEN: usize = 24;
+
+#[derive(Clone)]
+pub struct Keyring {
+    cipher: XChaCha20Poly1305,
+    index_key: [u8; 32],
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keyring(..)")
+    }
+}
+
+impl Keyring {
+    pub fn from_master(master: &[u8; 32]) -> Keyring {
+        let hk = Hkdf::<Sha256>::new(Some(b"pulang-v1"), master);
+        let mut enc = [0u8; 32];
+        let mut idx = [0u8; 32];
+        hk.expand(b"field-encryption", &mut enc)
+            .expect("32 bytes is a valid HKDF length");
+        hk.expand(b"blind-index", &mut idx)
+            .expect("32 bytes is a valid HKDF length");
+        Keyring {
+            cipher: XChaCha20Poly1305::new(&enc.into()),
+            index_key: idx,
+        }
+    }
+
+    /// Loads the key file, creating it (mode 0600) when absent. Returns whether it was created.
+    pub fn load_or_create(path: &Path) -> Result<(Keyring, bool), StoreError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let bytes = hex::decode(text.trim())
+                    .map_err(|_| StoreError::KeyFile(format!("{} is not hex", path.display())))?;
+                let master: [u8; 32] = bytes.try_into().map_err(|_| {
+                    StoreError::KeyFile(format!("{} must hold 32 bytes", path.display()))
+                })?;
+                Ok((Keyring::from_master(&master), false))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut master = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut master);
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| StoreError::KeyFile(format!("{}: {e}", dir.display())))?;
+                }
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create_new(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    opts.mode(0o600);
+                }
+                let mut f = opts
+                    .open(path)
+                    .map_err(|e| StoreError::KeyFile(format!("{}: {e}", path.display())))?;
+                writeln!(f, "{}", hex::encode(master))
+                    .and_then(|_| f.sync_all())
+                    .map_err(|e| StoreError::KeyFile(format!("{}: {e}", path.display())))?;
+                Ok((Keyring::from_master(&master), true))
+            }
+            Err(e) => Err(StoreError::KeyFile(format!("{}: {e}", path.display()))),
+        }
+    }
+
+    fn aad(record_id: &str, field: &str) -> Vec<u8> {
+        let mut aad = Vec::with_capacity(record_id.len() + field.len() + 1);
+        aad.extend_from_slice(record_id.as_bytes());
+        aad.push(b'|');
+        aad.extend_from_slice(field.as_bytes());
+        aad
+    }
+
+    /// Encrypts `plain` for `record_id`'s `field`: nonce (24 bytes) followed by the ciphertext.
+    pub fn seal(&self, record_id: &str, field: &str, plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let aad = Self::aad(record_id, field);
+        let ct = self
+            .cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: &aad,
+                },
+            )
+            .expect("XChaCha20-Poly1305 encryption does not fail for in-memory buffers");
+        let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    pub fn open(&self, record_id: &str, field: &str, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
+        if sealed.len() < NONCE_LEN {
+            return Err(StoreError::Decrypt(field.to_string()));
+        }
+        let (nonce, ct) = sealed.split_at(NONCE_LEN);
+        let aad = Self::aad(record_id, field);
+        self.cipher
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &aad })
+            .map_err(|_| StoreError::Decrypt(field.to_string()))
+    }
+
+    pub fn seal_str(&self, record_id: &str, field: &str, plain: &str) -> Vec<u8> {
+        self.seal(record_id, field, plain.as_bytes())
+    }
+
+    pub fn open_str(
+        &self,
+        record_id: &str,
+        field: &str,
+        sealed: &[u8],
+    ) -> Result<String, StoreError> {
+        String::from_utf8(self.open(record_id, field, sealed)?)
+            .map_err(|_| StoreError::Decrypt(field.to_string()))
+    }
+
+    /// Keyed digest of a normalised identifier, for exact look-ups. `kind` separates namespaces
+    /// so a NIK and a phone number with the same digits never collide.
+    pub fn blind_index(&self, kind: &str, normalised: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key)
+            .expect("HMAC accepts any key length");
+        mac.update(kind.as_bytes());
+        mac.update(b"\0");
+        mac.update(normalised.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..20])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring() -> Keyring {
+        Keyring::from_master(&[7u8; 32])
+    }
+
+    #[test]
+    fn round_trip() {
+        let k = ring();
+        let c = k.seal_str("rec1", "full_name", "Siti Rahayu");
+        assert_eq!(k.open_str("rec1", "full_name", &c).unwrap(), "Siti Rahayu");
+        assert!(!c.windows(4).any(|w| w == b"Siti"));
+    }
+
+    #[test]
+    fn ciphertext_cannot_move_to_another_record_or_field() {
+        let k = ring();
+        let c = k.seal_str("rec1", "full_name", "Siti");
+        assert!(k.open("rec2", "full_name", &c).is_err());
+        assert!(k.open("rec1", "aliases", &c).is_err());
+        assert!(k.open("rec1", "full_name", &c[..10]).is_err());
+    }
+
+    #[test]
+    fn blind_index_is_keyed_and_namespaced() {
+        let a = ring();
+        let b = Keyring::from_master(&[8u8; 32]);
+        assert_eq!(a.blind_index("nik", "1"), a.blind_index("nik", "1"));
+        assert_ne!(a.blind_index("nik", "1"), b.blind_index("nik", "1"));
+        assert_ne!(a.blind_index("nik", "1"), a.blind_index("phone", "1"));
+    }
+
+    #[test]
+    fn key_file_created_private_and_reloaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/pulang.key");
+        let (k1, created) = Keyring::load_or_create(&p).unwrap();
+        assert!(created);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let (k2, created) = Keyring::load_or_create(&p).unwrap();
+        assert!(!created);
+        assert_eq!(k1.blind_index("x", "y"), k2.blind_index("x", "y"));
+    }
+}

@@ -1,0 +1,354 @@
+//! Pulang's storage layer: one API over SQLite (embedded default) and PostgreSQL (central).
+//!
+//! - Personal fields are encrypted per field ([`crypto::Keyring`]); exact look-ups use blind
+//!   indexes.
+//! - Every write, and every read of a person, appends a hash-chained audit event in the same
+//!   transaction ([`audit`]).
+//! - All writes go through one writer task that commits concurrent requests together (group
+//!   commit), each in its own savepoint, so one failing request never affects another and an
+//!   acknowledged write is durable (SQLite `synchronous=FULL`).
+//!
+//! The store does not decide who may do what: callers pass the site filter and actor that the
+//! application's access policy derived from an authenticated scope.
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod audit;
+pub mod crypto;
+pub mod people;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor};
+use tokio::sync::{mpsc, oneshot};
+
+pub use crypto::Keyring;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("key file: {0}")]
+    KeyFile(String),
+    #[error("could not decrypt field {0}: wrong key or tampered data")]
+    Decrypt(String),
+    #[error("not found")]
+    NotFound,
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("the record was changed by someone else (expected version {expected}, found {found})")]
+    VersionConflict { expected: i64, found: i64 },
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the store is shutting down")]
+    Closed,
+    #[error("unsupported database URL (use sqlite:// or postgres://)")]
+    UnsupportedUrl,
+}
+
+impl StoreError {
+    fn from_db(e: sqlx::Error, what: &str) -> StoreError {
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                return StoreError::Conflict(what.to_string());
+            }
+        }
+        StoreError::Database(e)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+}
+
+/// Which sites a call may see: derived by the application from an authenticated scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteFilter {
+    All,
+    Only(Vec<String>),
+}
+
+impl SiteFilter {
+    pub fn allows(&self, site_id: &str) -> bool {
+        match self {
+            SiteFilter::All => true,
+            SiteFilter::Only(ids) => ids.iter().any(|s| s == site_id),
+        }
+    }
+}
+
+/// Who is acting, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: String,
+    pub username: String,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+trait Finish: Send {
+    fn ok(&self) -> bool;
+    fn deliver(self: Box<Self>, commit: Result<(), String>);
+}
+
+type Slot<T> = Arc<Mutex<Option<oneshot::Sender<Result<T, StoreError>>>>>;
+
+struct Pending<T> {
+    result: Result<T, StoreError>,
+    slot: Slot<T>,
+}
+
+impl<T: Send> Finish for Pending<T> {
+    fn ok(&self) -> bool {
+        self.result.is_ok()
+    }
+    fn deliver(self: Box<Self>, commit: Result<(), String>) {
+        let result = match commit {
+            Ok(()) => self.result,
+            Err(msg) if self.result.is_ok() => {
+                Err(StoreError::Corrupt(format!("commit failed: {msg}")))
+            }
+            Err(_) => self.result,
+        };
+        if let Some(tx) = self.slot.lock().ok().and_then(|mut s| s.take()) {
+            let _ = tx.send(result);
+        }
+    }
+}
+
+type RunFn =
+    Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Box<dyn Finish>> + Send>;
+
+struct Job {
+    run: RunFn,
+    abort: Box<dyn FnOnce(String) + Send>,
+}
+
+struct Inner {
+    pool: AnyPool,
+    backend: Backend,
+    keys: Keyring,
+    writer: mpsc::Sender<Job>,
+}
+
+/// A handle to the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+const MAX_BATCH: usize = 128;
+
+impl Store {
+    /// Connects, applies the backend's migrations and starts the writer.
+    pub async fn open(url: &str, keys: Keyring) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let opts: AnyConnectOptions = url
+            .parse::<AnyConnectOptions>()?
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(2));
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 8,
+            })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                             PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await?;
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+        }
+        let (tx, rx) = mpsc::channel::<Job>(4096);
+        tokio::spawn(writer_loop(pool.clone(), backend, rx));
+        Ok(Store {
+            inner: Arc::new(Inner {
+                pool,
+                backend,
+                keys,
+                writer: tx,
+            }),
+        })
+    }
+
+    /// The SQLite URL for a data directory.
+    pub fn sqlite_url(data_dir: &std::path::Path) -> String {
+        format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("pulang.sqlite3").display()
+        )
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    pub fn keys(&self) -> &Keyring {
+        &self.inner.keys
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.inner.pool
+    }
+
+    /// Runs `f` inside the writer's current transaction, in its own savepoint.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let slot: Slot<T> = Arc::new(Mutex::new(Some(tx)));
+        let slot2 = slot.clone();
+        let job = Job {
+            run: Box::new(move |conn| {
+                Box::pin(async move {
+                    let result = f(conn).await;
+                    Box::new(Pending { result, slot }) as Box<dyn Finish>
+                })
+            }),
+            abort: Box::new(move |msg| {
+                if let Some(tx) = slot2.lock().ok().and_then(|mut s| s.take()) {
+                    let _ = tx.send(Err(StoreError::Corrupt(msg)));
+                }
+            }),
+        };
+        self.inner
+            .writer
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Readiness: the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// Executes raw SQL: for tests that tamper with the database on purpose.
+    #[doc(hidden)]
+    pub async fn raw_execute(&self, sql: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query(sql).execute(self.pool()).await?.rows_affected())
+    }
+
+    /// Stops accepting writes and waits for queued ones to commit.
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+}
+
+async fn writer_loop(pool: AnyPool, backend: Backend, mut rx: mpsc::Receiver<Job>) {
+    let begin = match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    };
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut conn = match pool.acquire().await {
+            Ok(c) => c,
+            Err(e) => {
+                let msg = e.to_string();
+                for j in jobs {
+                    (j.abort)(msg.clone());
+                }
+                continue;
+            }
+        };
+        if let Err(e) = conn.execute(begin).await {
+            let msg = e.to_string();
+            for j in jobs {
+                (j.abort)(msg.clone());
+            }
+            continue;
+        }
+        let mut done: Vec<Box<dyn Finish>> = Vec::with_capacity(jobs.len());
+        let mut broken: Option<String> = None;
+        for j in jobs {
+            if let Some(msg) = &broken {
+                (j.abort)(msg.clone());
+                continue;
+            }
+            if let Err(e) = conn.execute("SAVEPOINT job").await {
+                broken = Some(e.to_string());
+                (j.abort)(e.to_string());
+                continue;
+            }
+            let fin = (j.run)(&mut conn).await;
+            let end = if fin.ok() {
+                conn.execute("RELEASE SAVEPOINT job").await.map(|_| ())
+            } else {
+                match conn.execute("ROLLBACK TO SAVEPOINT job").await {
+                    Ok(_) => conn.execute("RELEASE SAVEPOINT job").await.map(|_| ()),
+                    Err(e) => Err(e),
+                }
+            };
+            if let Err(e) = end {
+                broken = Some(e.to_string());
+            }
+            done.push(fin);
+        }
+        let commit = match broken {
+            Some(msg) => {
+                let _ = conn.execute("ROLLBACK").await;
+                Err(msg)
+            }
+            None => match conn.execute("COMMIT").await {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    let _ = conn.execute("ROLLBACK").await;
+                    Err(e.to_string())
+                }
+            },
+        };
+        for fin in done {
+            fin.deliver(commit.clone());
+        }
+    }
+}

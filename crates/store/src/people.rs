@@ -1,0 +1,614 @@
+//! People, their encounters and the history of every change. Personal fields are sealed with
+//! the record id and field name as associated data; NIK, passport and phones also get blind
+//! index digests for exact look-ups.
+use pulang_domain::{ArrivalRoute, BirthDate, EncounterDetails, PersonDetails, Sex};
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use time::Date;
+
+use crate::accounts::Site;
+use crate::audit::{append, NewEvent};
+use crate::{new_id, now_ms, Actor, Keyring, SiteFilter, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonRecord {
+    pub id: String,
+    pub site_id: String,
+    pub case_number: String,
+    pub version: i64,
+    pub details: PersonDetails,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Encounter {
+    pub id: String,
+    pub site_id: String,
+    pub arrived_on: String,
+    pub arrival_route: String,
+    pub notes: Option<String>,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    pub version: i64,
+    pub actor: String,
+    pub at: i64,
+    pub changes: Vec<FieldChange>,
+}
+
+/// What the in-memory search index needs of each person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonSummary {
+    pub id: String,
+    pub site_id: String,
+    pub case_number: String,
+    pub full_name: String,
+    pub aliases: Vec<String>,
+    pub sex: Option<Sex>,
+    pub created_at: i64,
+}
+
+/// Counts without personal data, for analysts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub by_site: Vec<(String, i64)>,
+    pub by_sex: Vec<(String, i64)>,
+    pub by_route: Vec<(String, i64)>,
+    pub by_province: Vec<(String, i64)>,
+}
+
+/// Kinds of exact look-up.
+pub const LOOKUP_KINDS: [&str; 3] = ["nik", "passport", "phone"];
+
+/// The personal fields as sealed columns.
+struct Sealed {
+    full_name: Vec<u8>,
+    aliases: Vec<u8>,
+    birth_date: Option<Vec<u8>>,
+    nik: Option<Vec<u8>>,
+    passport_no: Option<Vec<u8>>,
+    phones: Vec<u8>,
+    digests: Vec<String>,
+}
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("plain data serialises")
+}
+
+fn seal(keys: &Keyring, id: &str, d: &PersonDetails) -> Sealed {
+    let mut digests = Vec::new();
+    if let Some(n) = &d.nik {
+        digests.push(keys.blind_index("nik", n));
+    }
+    if let Some(p) = &d.passport_no {
+        digests.push(keys.blind_index("passport", p));
+    }
+    for p in &d.phones {
+        digests.push(keys.blind_index("phone", p));
+    }
+    Sealed {
+        full_name: keys.seal_str(id, "full_name", &d.full_name),
+        aliases: keys.seal_str(id, "aliases", &json(&d.aliases)),
+        birth_date: d
+            .birth_date
+            .map(|b| keys.seal_str(id, "birth_date", &b.to_string())),
+        nik: d.nik.as_ref().map(|v| keys.seal_str(id, "nik", v)),
+        passport_no: d
+            .passport_no
+            .as_ref()
+            .map(|v| keys.seal_str(id, "passport_no", v)),
+        phones: keys.seal_str(id, "phones", &json(&d.phones)),
+        digests,
+    }
+}
+
+const PERSON_COLS: &str = "id, site_id, case_number, version, sex, age, nationality, origin_province, \
+     origin_regency, languages, full_name, aliases, birth_date, nik, passport_no, phones, created_at, updated_at";
+
+fn corrupt(field: &str) -> StoreError {
+    StoreError::Corrupt(format!("person field {field}"))
+}
+
+fn open_person(keys: &Keyring, r: &AnyRow) -> Result<PersonRecord, StoreError> {
+    let id: String = r.try_get(0)?;
+    let sex: Option<String> = r.try_get(4)?;
+    let age: Option<i64> = r.try_get(5)?;
+    let languages: String = r.try_get(9)?;
+    let opt = |i: usize, field: &str| -> Result<Option<String>, StoreError> {
+        let v: Option<Vec<u8>> = r.try_get(i)?;
+        v.map(|b| keys.open_str(&id, field, &b)).transpose()
+    };
+    let full_name = keys.open_str(&id, "full_name", &r.try_get::<Vec<u8>, _>(10)?)?;
+    let aliases: Vec<String> =
+        serde_json::from_str(&keys.open_str(&id, "aliases", &r.try_get::<Vec<u8>, _>(11)?)?)
+            .map_err(|_| corrupt("aliases"))?;
+    let birth_date = opt(12, "birth_date")?
+        .map(|s| BirthDate::parse(&s).ok_or_else(|| corrupt("birth_date")))
+        .transpose()?;
+    let phones: Vec<String> =
+        serde_json::from_str(&keys.open_str(&id, "phones", &r.try_get::<Vec<u8>, _>(15)?)?)
+            .map_err(|_| corrupt("phones"))?;
+    Ok(PersonRecord {
+        site_id: r.try_get(1)?,
+        case_number: r.try_get(2)?,
+        version: r.try_get(3)?,
+        details: PersonDetails {
+            full_name,
+            aliases,
+            sex: sex.as_deref().and_then(Sex::parse),
+            birth_date,
+            age: age.map(|a| a.clamp(0, 255) as u8),
+            nationality: r.try_get(6)?,
+            nik: opt(13, "nik")?,
+            passport_no: opt(14, "passport_no")?,
+            phones,
+            origin_province: r.try_get(7)?,
+            origin_regency: r.try_get(8)?,
+            languages: serde_json::from_str(&languages).map_err(|_| corrupt("languages"))?,
+        },
+        created_at: r.try_get(16)?,
+        updated_at: r.try_get(17)?,
+        id,
+    })
+}
+
+fn changes(before: &PersonDetails, after: &PersonDetails) -> Vec<FieldChange> {
+    fn s<T: Serialize>(v: &T) -> Option<String> {
+        match serde_json::to_value(v).ok()? {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Array(a) if a.is_empty() => None,
+            other => Some(other.to_string()),
+        }
+    }
+    let b = serde_json::to_value(before).expect("plain data");
+    let a = serde_json::to_value(after).expect("plain data");
+    let (Some(b), Some(a)) = (b.as_object(), a.as_object()) else {
+        return Vec::new();
+    };
+    a.iter()
+        .filter(|(k, v)| b.get(*k) != Some(*v))
+        .map(|(k, v)| FieldChange {
+            field: k.clone(),
+            before: b.get(k).and_then(s),
+            after: s(v),
+        })
+        .collect()
+}
+
+async fn write_lookups(
+    conn: &mut AnyConnection,
+    id: &str,
+    digests: &[String],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM person_lookup WHERE person_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for d in digests {
+        sqlx::query("INSERT INTO person_lookup (digest, person_id) VALUES ($1, $2)")
+            .bind(d)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn write_history(
+    conn: &mut AnyConnection,
+    keys: &Keyring,
+    person_id: &str,
+    version: i64,
+    actor: &str,
+    changes: &[FieldChange],
+) -> Result<(), StoreError> {
+    let hid = new_id();
+    let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+    sqlx::query(
+        "INSERT INTO person_history (id, person_id, version, actor, at, fields, changes) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&hid)
+    .bind(person_id)
+    .bind(version)
+    .bind(actor)
+    .bind(now_ms())
+    .bind(json(&fields))
+    .bind(keys.seal_str(&hid, "changes", &json(&changes)))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn site_clause(filter: &SiteFilter, first_param: usize) -> (String, Vec<String>) {
+    match filter {
+        SiteFilter::All => ("1=1".to_string(), Vec::new()),
+        SiteFilter::Only(ids) if ids.is_empty() => ("1=0".to_string(), Vec::new()),
+        SiteFilter::Only(ids) => {
+            let ph: Vec<String> = (0..ids.len())
+                .map(|i| format!("${}", first_param + i))
+                .collect();
+            (format!("site_id IN ({})", ph.join(", ")), ids.clone())
+        }
+    }
+}
+
+impl Store {
+    /// Registers a person with their first arrival: allocates the site's next case number,
+    /// seals the personal fields, writes look-ups, history and the audit event atomically.
+    pub async fn register_person(
+        &self,
+        actor: &Actor,
+        site: &Site,
+        details: PersonDetails,
+        encounter: EncounterDetails,
+    ) -> Result<PersonRecord, StoreError> {
+        let id = new_id();
+        let keys = self.keys().clone();
+        let sealed = seal(&keys, &id, &details);
+        let notes = encounter.notes.as_ref().map(|n| (new_id(), n.clone()));
+        let enc_id = notes
+            .as_ref()
+            .map(|(i, _)| i.clone())
+            .unwrap_or_else(new_id);
+        let notes_sealed = notes.as_ref().map(|(i, n)| keys.seal_str(i, "notes", n));
+        let year = encounter.arrived_on.year() as i64;
+        let (actor, site) = (actor.clone(), site.clone());
+        let now = now_ms();
+        let initial = changes(&PersonDetails::default(), &details);
+        let history_changes: Vec<FieldChange> = initial
+            .into_iter()
+            .map(|c| FieldChange { before: None, ..c })
+            .collect();
+        self.write(move |conn| {
+            Box::pin(async move {
+                let seq: i64 = sqlx::query(
+                    "INSERT INTO case_counters (site_id, year, last_seq) VALUES ($1, $2, 1) \
+                     ON CONFLICT (site_id, year) DO UPDATE SET last_seq = case_counters.last_seq + 1 \
+                     RETURNING last_seq",
+                )
+                .bind(&site.id)
+                .bind(year)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+                let case_number = format!("{}-{year:04}-{seq:06}", site.code);
+                sqlx::query(&format!(
+                    "INSERT INTO people ({PERSON_COLS}) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)"
+                ))
+                .bind(&id)
+                .bind(&site.id)
+                .bind(&case_number)
+                .bind(details.sex.map(|s| s.as_str()))
+                .bind(details.age.map(|a| a as i64))
+                .bind(&details.nationality)
+                .bind(details.origin_province.clone())
+                .bind(details.origin_regency.clone())
+                .bind(json(&details.languages))
+                .bind(sealed.full_name)
+                .bind(sealed.aliases)
+                .bind(sealed.birth_date)
+                .bind(sealed.nik)
+                .bind(sealed.passport_no)
+                .bind(sealed.phones)
+                .bind(now)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| StoreError::from_db(e, "case number"))?;
+                write_lookups(conn, &id, &sealed.digests).await?;
+                sqlx::query(
+                    "INSERT INTO encounters (id, person_id, site_id, arrived_on, arrival_route, notes, created_at, created_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&enc_id)
+                .bind(&id)
+                .bind(&site.id)
+                .bind(date_str(encounter.arrived_on))
+                .bind(encounter.arrival_route.as_str())
+                .bind(notes_sealed)
+                .bind(now)
+                .bind(&actor.username)
+                .execute(&mut *conn)
+                .await?;
+                write_history(conn, &keys, &id, 1, &actor.username, &history_changes).await?;
+                append(conn, NewEvent { actor: &actor.username, site: &site.code, action: "person.create", subject: &id }).await?;
+                Ok(PersonRecord {
+                    id,
+                    site_id: site.id.clone(),
+                    case_number,
+                    version: 1,
+                    details,
+                    created_at: now,
+                    updated_at: now,
+                })
+            })
+        })
+        .await
+    }
+
+    async fn fetch_person(&self, id: &str) -> Result<Option<PersonRecord>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {PERSON_COLS} FROM people WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| open_person(self.keys(), &r)).transpose()
+    }
+
+    /// Reads a person the caller may see, recording the read in the audit log first; a person
+    /// on another site is reported as not found (and the attempt is audited).
+    pub async fn read_person(
+        &self,
+        actor: &Actor,
+        filter: &SiteFilter,
+        id: &str,
+        action: &str,
+    ) -> Result<PersonRecord, StoreError> {
+        let person = self.fetch_person(id).await?;
+        match person {
+            Some(p) if filter.allows(&p.site_id) => {
+                self.audit(&actor.username, &p.site_id, action, &p.id)
+                    .await?;
+                Ok(p)
+            }
+            Some(p) => {
+                self.audit(&actor.username, &p.site_id, "person.read_denied", &p.id)
+                    .await?;
+                Err(StoreError::NotFound)
+            }
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    pub async fn encounters(&self, person_id: &str) -> Result<Vec<Encounter>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, site_id, arrived_on, arrival_route, notes, created_at, created_by FROM encounters \
+             WHERE person_id = $1 ORDER BY arrived_on, created_at",
+        )
+        .bind(person_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get(0)?;
+                let notes: Option<Vec<u8>> = r.try_get(4)?;
+                Ok(Encounter {
+                    notes: notes
+                        .map(|n| self.keys().open_str(&id, "notes", &n))
+                        .transpose()?,
+                    id,
+                    site_id: r.try_get(1)?,
+                    arrived_on: r.try_get(2)?,
+                    arrival_route: r.try_get(3)?,
+                    created_at: r.try_get(5)?,
+                    created_by: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn history(&self, person_id: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows = sqlx::query("SELECT id, version, actor, at, changes FROM person_history WHERE person_id = $1 ORDER BY version DESC")
+            .bind(person_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let hid: String = r.try_get(0)?;
+                let sealed: Vec<u8> = r.try_get(4)?;
+                let changes =
+                    serde_json::from_str(&self.keys().open_str(&hid, "changes", &sealed)?)
+                        .map_err(|_| corrupt("history"))?;
+                Ok(HistoryEntry {
+                    version: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    at: r.try_get(3)?,
+                    changes,
+                })
+            })
+            .collect()
+    }
+
+    /// Replaces a person's details. `expected_version` guards against lost updates.
+    pub async fn update_person(
+        &self,
+        actor: &Actor,
+        filter: &SiteFilter,
+        id: &str,
+        expected_version: Option<i64>,
+        details: PersonDetails,
+    ) -> Result<PersonRecord, StoreError> {
+        let keys = self.keys().clone();
+        let sealed = seal(&keys, id, &details);
+        let (actor, filter, id) = (actor.clone(), filter.clone(), id.to_string());
+        self.write(move |conn| {
+            Box::pin(async move {
+                let row = sqlx::query(&format!("SELECT {PERSON_COLS} FROM people WHERE id = $1"))
+                    .bind(&id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let old = open_person(&keys, &row)?;
+                if !filter.allows(&old.site_id) {
+                    return Err(StoreError::NotFound);
+                }
+                if let Some(v) = expected_version {
+                    if v != old.version {
+                        return Err(StoreError::VersionConflict { expected: v, found: old.version });
+                    }
+                }
+                let diff = changes(&old.details, &details);
+                if diff.is_empty() {
+                    return Ok(old);
+                }
+                let version = old.version + 1;
+                let now = now_ms();
+                sqlx::query(
+                    "UPDATE people SET version = $1, sex = $2, age = $3, nationality = $4, origin_province = $5, \
+                     origin_regency = $6, languages = $7, full_name = $8, aliases = $9, birth_date = $10, nik = $11, \
+                     passport_no = $12, phones = $13, updated_at = $14 WHERE id = $15",
+                )
+                .bind(version)
+                .bind(details.sex.map(|s| s.as_str()))
+                .bind(details.age.map(|a| a as i64))
+                .bind(&details.nationality)
+                .bind(details.origin_province.clone())
+                .bind(details.origin_regency.clone())
+                .bind(json(&details.languages))
+                .bind(sealed.full_name)
+                .bind(sealed.aliases)
+                .bind(sealed.birth_date)
+                .bind(sealed.nik)
+                .bind(sealed.passport_no)
+                .bind(sealed.phones)
+                .bind(now)
+                .bind(&id)
+                .execute(&mut *conn)
+                .await?;
+                write_lookups(conn, &id, &sealed.digests).await?;
+                write_history(conn, &keys, &id, version, &actor.username, &diff).await?;
+                append(conn, NewEvent { actor: &actor.username, site: &old.site_id, action: "person.update", subject: &id }).await?;
+                Ok(PersonRecord { version, details, updated_at: now, ..old })
+            })
+        })
+        .await
+    }
+
+    /// People whose NIK, passport or phone digest equals `digest`, within the filter.
+    pub async fn lookup(
+        &self,
+        filter: &SiteFilter,
+        kind: &str,
+        normalised: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let digest = self.keys().blind_index(kind, normalised);
+        let (clause, params) = site_clause(filter, 2);
+        let sql = format!(
+            "SELECT DISTINCT l.person_id FROM person_lookup l JOIN people p ON p.id = l.person_id \
+             WHERE l.digest = $1 AND p.{clause}"
+        );
+        let mut q = sqlx::query(&sql).bind(digest);
+        for p in params {
+            q = q.bind(p);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Every person (decrypted names only) for building the in-memory search index at start-up.
+    /// Never written to disk.
+    pub async fn person_summaries(&self) -> Result<Vec<PersonSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, site_id, case_number, full_name, aliases, sex, created_at FROM people",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get(0)?;
+                let full_name =
+                    self.keys()
+                        .open_str(&id, "full_name", &r.try_get::<Vec<u8>, _>(3)?)?;
+                let aliases = serde_json::from_str(&self.keys().open_str(
+                    &id,
+                    "aliases",
+                    &r.try_get::<Vec<u8>, _>(4)?,
+                )?)
+                .map_err(|_| corrupt("aliases"))?;
+                let sex: Option<String> = r.try_get(5)?;
+                Ok(PersonSummary {
+                    site_id: r.try_get(1)?,
+                    case_number: r.try_get(2)?,
+                    full_name,
+                    aliases,
+                    sex: sex.as_deref().and_then(Sex::parse),
+                    created_at: r.try_get(6)?,
+                    id,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn person_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM people")
+            .fetch_one(self.pool())
+            .await?
+            .try_get(0)?)
+    }
+
+    /// Aggregate counts within the filter; no personal data.
+    pub async fn counts(&self, filter: &SiteFilter) -> Result<Counts, StoreError> {
+        let (clause, params) = site_clause(filter, 1);
+        let group = |col: &'static str, table: &'static str| {
+            let sql = format!(
+                "SELECT COALESCE({col}, '?'), COUNT(*) FROM {table} WHERE {clause} GROUP BY COALESCE({col}, '?') ORDER BY 2 DESC"
+            );
+            let params = params.clone();
+            async move {
+                let mut q = sqlx::query(&sql);
+                for p in params {
+                    q = q.bind(p);
+                }
+                let rows = q.fetch_all(self.pool()).await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+                    .collect::<Result<Vec<_>, StoreError>>()
+            }
+        };
+        Ok(Counts {
+            by_site: group("site_id", "people").await?,
+            by_sex: group("sex", "people").await?,
+            by_route: group("arrival_route", "encounters").await?,
+            by_province: group("origin_province", "people").await?,
+        })
+    }
+}
+
+pub fn date_str(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Parses a stored route; unknown values are kept as "other".
+pub fn route(s: &str) -> ArrivalRoute {
+    ArrivalRoute::parse(s).unwrap_or(ArrivalRoute::Other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_lists_only_what_changed() {
+        let a = PersonDetails {
+            full_name: "Siti".into(),
+            nationality: "ID".into(),
+            ..Default::default()
+        };
+        let b = PersonDetails {
+            full_name: "Siti Rahayu".into(),
+            phones: vec!["+6281234567890".into()],
+            ..a.clone()
+        };
+        let c = changes(&a, &b);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].field, "full_name");
+        assert_eq!(c[0].before.as_deref(), Some("Siti"));
+        assert_eq!(c[1].field, "phones");
+        assert_eq!(c[1].before, None);
+        assert!(changes(&a, &a).is_empty());
+    }
+}

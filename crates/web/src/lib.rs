@@ -1,0 +1,133 @@
+//! Pulang's web server: server-rendered pages (no JavaScript needed) and the JSON API under
+//! `/api/v1`. Handlers only call `pulang-app` use cases with the [`AccessScope`] that the
+//! authentication extractors produce.
+//!
+//! [`AccessScope`]: pulang_app::AccessScope
+#![forbid(unsafe_code)]
+
+mod api;
+mod extract;
+pub mod i18n;
+mod openapi;
+mod pages;
+mod problem;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use pulang_app::App;
+
+/// The largest request body accepted (forms and JSON). Imports will have their own limit.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when Pulang is served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` is believed for the client address (sign-in throttling).
+    /// Empty by default: the socket's peer address is used and client headers are ignored.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub cfg: Arc<WebConfig>,
+}
+
+pub fn router(app: App, cfg: WebConfig) -> Router {
+    let state = AppState {
+        app,
+        cfg: Arc::new(cfg),
+    };
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_page).post(pages::login_submit))
+        .route("/logout", post(pages::logout))
+        .route("/lang/{code}", get(pages::switch_language))
+        .route(
+            "/people",
+            get(pages::people_list).post(pages::register_submit),
+        )
+        .route("/people/new", get(pages::register_page))
+        .route("/people/{id}", get(pages::person_page))
+        .route("/people/{id}/reveal", post(pages::person_reveal))
+        .route(
+            "/people/{id}/edit",
+            get(pages::edit_page).post(pages::edit_submit),
+        )
+        .route("/admin", get(pages::admin_page))
+        .route("/admin/sites", post(pages::admin_add_site))
+        .route("/admin/users", post(pages::admin_add_user))
+        .route("/admin/users/{username}/revoke", post(pages::admin_revoke))
+        .route("/audit", get(pages::audit_page))
+        .route("/stats", get(pages::stats_page))
+        .route("/static/pulang.css", get(pages::stylesheet))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .nest("/api/v1", api::routes())
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn readyz(State(s): State<AppState>) -> Response {
+    match s.app.ready().await {
+        Ok(()) => "ready".into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database not ready").into_response(),
+    }
+}
+
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'";
+
+/// Headers on every response; pages may hold personal data, so nothing is cached except the
+/// stylesheet.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    if !is_static {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    app: App,
+    cfg: WebConfig,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(app, cfg).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

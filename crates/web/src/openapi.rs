@@ -1,0 +1,132 @@
+//! The OpenAPI 3.1 document for `/api/v1`, served at `/api/v1/openapi.json`.
+//! A test checks that every API route is documented here.
+use axum::Json;
+use serde_json::{json, Value};
+
+fn problem_ref() -> Value {
+    json!({"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+fn errors(codes: &[&str]) -> Value {
+    let mut m = serde_json::Map::new();
+    for c in codes {
+        m.insert(c.to_string(), problem_ref());
+    }
+    Value::Object(m)
+}
+
+fn with(mut base: Value, extra: Value) -> Value {
+    if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+    base
+}
+
+pub fn spec() -> Value {
+    let str_opt = json!({"type": ["string", "null"]});
+    let person_fields = json!({
+        "full_name": {"type": "string", "maxLength": 200},
+        "aliases": {"type": "array", "items": {"type": "string"}},
+        "sex": {"type": ["string", "null"], "enum": ["M", "F", null]},
+        "birth_date": {"type": ["string", "null"], "description": "YYYY-MM-DD or YYYY"},
+        "age": {"type": ["integer", "null"], "minimum": 0, "maximum": 120},
+        "nationality": {"type": ["string", "null"], "description": "ISO 3166 alpha-2; default ID"},
+        "nik": {"type": ["string", "null"], "description": "16 digits; disagreement with sex, birth date or province is a warning"},
+        "passport_no": str_opt,
+        "phones": {"type": "array", "items": {"type": "string"}, "description": "normalised to E.164"},
+        "origin_province": str_opt,
+        "origin_regency": str_opt,
+        "languages": {"type": "array", "items": {"type": "string"}},
+    });
+    let encounter = json!({
+        "site": {"type": ["string", "null"], "description": "site code; defaults to the caller's only site"},
+        "arrived_on": {"type": ["string", "null"], "format": "date"},
+        "arrival_route": {"type": ["string", "null"], "enum": ["walk_in", "police_handover", "rescue_operation", "referral", "other", null]},
+        "notes": str_opt,
+    });
+    let registration = with(
+        with(person_fields.clone(), encounter.clone()),
+        json!({
+            "encounter": {"type": "object", "properties": encounter, "additionalProperties": false},
+            "confirm_warnings": {"type": "boolean", "default": false},
+        }),
+    );
+    let update = with(
+        person_fields,
+        json!({"version": {"type": "integer"}, "confirm_warnings": {"type": "boolean"}}),
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Pulang API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Registry of people received after leaving scam compounds. Authenticate with `Authorization: Bearer <token>` (from `pulang token create`) or a browser session (then send `X-CSRF-Token` on writes). Every read of a person is recorded in the audit log.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}, {"session": []}],
+        "paths": {
+            "/me": {"get": {"summary": "The caller's username and roles", "responses": with(json!({"200": {"description": "OK"}}), errors(&["401"]))}},
+            "/sites": {"get": {"summary": "Sites the caller works on", "responses": with(json!({"200": {"description": "OK"}}), errors(&["401"]))}},
+            "/people": {
+                "get": {
+                    "summary": "Find people by partial name or alias, case number, NIK, passport or phone",
+                    "parameters": [
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                    ],
+                    "responses": with(json!({"200": {"description": "A page of people", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchPage"}}}}}), errors(&["400", "401", "403"])),
+                },
+                "post": {
+                    "summary": "Register a person and their arrival",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["full_name"], "properties": registration, "additionalProperties": false}}}},
+                    "responses": with(json!({"201": {"description": "Registered", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Saved"}}}}}), errors(&["400", "401", "403", "413", "415", "422"])),
+                },
+            },
+            "/people/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "get": {
+                    "summary": "One person, with encounters and history (an audited read)",
+                    "parameters": [{"name": "reveal", "in": "query", "schema": {"type": "boolean"}, "description": "unmask NIK and passport (audited as a reveal)"}],
+                    "responses": with(json!({"200": {"description": "The person"}}), errors(&["401", "404"])),
+                },
+                "put": {
+                    "summary": "Replace a person's details; the change is kept in the history",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["full_name"], "properties": update, "additionalProperties": false}}}},
+                    "responses": with(json!({"200": {"description": "Saved", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Saved"}}}}}), errors(&["400", "401", "403", "404", "409", "413", "415", "422"])),
+                },
+            },
+            "/stats": {"get": {"summary": "Counts without personal data", "responses": with(json!({"200": {"description": "OK"}}), errors(&["401", "403"]))}},
+            "/audit/verify": {"get": {"summary": "Walk the audit chain", "responses": with(json!({"200": {"description": "intact, or where it breaks"}}), errors(&["401", "403"]))}},
+            "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OK"}}}},
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "pulang_session"},
+            },
+            "schemas": {
+                "Problem": {"type": "object", "properties": {
+                    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
+                    "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldIssue"}},
+                    "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/FieldIssue"}},
+                }},
+                "FieldIssue": {"type": "object", "properties": {"field": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}}},
+                "SearchPage": {"type": "object", "properties": {
+                    "items": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "case_number": {"type": "string"}, "full_name": {"type": "string"}, "site": {"type": "string"}}}},
+                    "total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
+                }},
+                "Saved": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "case_number": {"type": "string"}, "site": {"type": "string"}, "version": {"type": "integer"}, "full_name": {"type": "string"},
+                    "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/FieldIssue"}},
+                }},
+            },
+        },
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}
