@@ -300,6 +300,8 @@ impl App {
         }
         let password = random_token()[..20].to_string();
         let hash = hash_password(&password)?;
+        // The first administrator is created by the operator who started the server.
+        #[allow(clippy::disallowed_methods)]
         let op = AccessScope::local_operator();
         self.store
             .add_user(
