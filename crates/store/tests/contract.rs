@@ -1,0 +1,1397 @@
+//! The store's contract, checked against both backends.
+//!
+//! Every `check_*` function runs twice: `sqlite_*` against a fresh SQLite database in a temp
+//! dir, `pg_*` against a fresh PostgreSQL database (`pulang_t_<random hex>`) created on the
+//! server named by `PULANG_TEST_PG` and dropped afterwards. Without a usable `PULANG_TEST_PG`
+//! the PostgreSQL tests print "skipping PostgreSQL: ..." and pass, unless `PULANG_REQUIRE_PG=1`,
+//! in which case they fail.
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use pulang_domain::{ArrivalRoute, BirthDate, EncounterDetails, PersonDetails, Role, Sex};
+use pulang_store::accounts::{Grant, Site};
+use pulang_store::audit::{event_hash, AuditEvent, ChainBreak, NewEvent, GENESIS};
+use pulang_store::people::PersonRecord;
+use pulang_store::{Actor, Backend, Keyring, SiteFilter, Store, StoreError};
+use sha2::{Digest, Sha256};
+use sqlx::Connection;
+use time::macros::date;
+use time::Date;
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------------
+
+/// Direct access to the database behind a store, for looking underneath the API.
+#[derive(Debug, Clone)]
+enum RawDb {
+    /// The data directory holding `pulang.sqlite3`.
+    Sqlite { dir: PathBuf },
+    /// The URL of this test's own PostgreSQL database.
+    Postgres { url: String },
+}
+
+impl RawDb {
+    fn url(&self) -> String {
+        match self {
+            RawDb::Sqlite { dir } => Store::sqlite_url(dir),
+            RawDb::Postgres { url } => url.clone(),
+        }
+    }
+
+    async fn connect(&self) -> sqlx::AnyConnection {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(&self.url())
+            .await
+            .expect("raw connection to the test database")
+    }
+
+    /// Runs a query whose rows are one text column.
+    async fn strings(&self, sql: &str) -> Vec<String> {
+        let mut c = self.connect().await;
+        let v = sqlx::query_scalar::<_, String>(sql)
+            .fetch_all(&mut c)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let _ = c.close().await;
+        v
+    }
+}
+
+fn random_keys() -> Keyring {
+    Keyring::from_master(&rand::random::<[u8; 32]>())
+}
+
+fn require_pg() -> bool {
+    std::env::var("PULANG_REQUIRE_PG").is_ok_and(|v| v == "1")
+}
+
+/// PostgreSQL is not usable: fail under `PULANG_REQUIRE_PG=1`, otherwise skip.
+fn pg_unavailable(why: &str) {
+    if require_pg() {
+        panic!("PULANG_REQUIRE_PG=1 but PostgreSQL is not usable: {why}");
+    }
+    println!("skipping PostgreSQL: {why}");
+}
+
+/// `url` with its database (path) replaced by `db`, keeping any query string.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let host_start = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[host_start..].find('/') {
+        Some(i) => &base[..host_start + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{db}?{q}"),
+        None => format!("{root}/{db}"),
+    }
+}
+
+fn mask(url: &str) -> String {
+    // postgres://user:secret@host → postgres://user:***@host
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn rethrow(result: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = result {
+        if e.is_panic() {
+            std::panic::resume_unwind(e.into_panic());
+        }
+        panic!("check task failed: {e}");
+    }
+}
+
+async fn run_sqlite<F, Fut>(check: F)
+where
+    F: FnOnce(Store, RawDb) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&Store::sqlite_url(dir.path()), random_keys())
+        .await
+        .expect("open the SQLite store");
+    assert_eq!(store.backend(), Backend::Sqlite);
+    let raw = RawDb::Sqlite {
+        dir: dir.path().to_path_buf(),
+    };
+    let keep = store.clone();
+    let result = tokio::spawn(check(store, raw)).await;
+    keep.close().await;
+    drop(dir);
+    rethrow(result);
+}
+
+async fn run_pg<F, Fut>(check: F)
+where
+    F: FnOnce(Store, RawDb) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let admin_url = match std::env::var("PULANG_TEST_PG") {
+        Ok(u) if !u.trim().is_empty() => u.trim().to_string(),
+        _ => return pg_unavailable("PULANG_TEST_PG is not set"),
+    };
+    let connect = sqlx::PgConnection::connect(&admin_url);
+    let mut admin = match tokio::time::timeout(Duration::from_secs(15), connect).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => {
+            return pg_unavailable(&format!("cannot connect to {}: {e}", mask(&admin_url)))
+        }
+        Err(_) => {
+            return pg_unavailable(&format!(
+                "connecting to {} timed out after 15 s",
+                mask(&admin_url)
+            ))
+        }
+    };
+    let name = format!("pulang_t_{:016x}", rand::random::<u64>());
+    // template0: nobody connects to it, so concurrent CREATE DATABASEs do not collide.
+    if let Err(e) = sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE template0"))
+        .execute(&mut admin)
+        .await
+    {
+        return pg_unavailable(&format!(
+            "cannot create a test database on {}: {e}",
+            mask(&admin_url)
+        ));
+    }
+    let url = with_database(&admin_url, &name);
+    let drop_db = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    let store = match Store::open(&url, random_keys()).await {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = sqlx::query(&drop_db).execute(&mut admin).await;
+            panic!("opening the store on {}: {e}", mask(&url));
+        }
+    };
+    assert_eq!(store.backend(), Backend::Postgres);
+    let keep = store.clone();
+    let result = tokio::spawn(check(store, RawDb::Postgres { url })).await;
+    keep.close().await;
+    // Best effort: a leftover database is harmless and named pulang_t_*.
+    if let Err(e) = sqlx::query(&drop_db).execute(&mut admin).await {
+        eprintln!("note: could not drop {name}: {e}");
+    }
+    let _ = admin.close().await;
+    rethrow(result);
+}
+
+/// One check, two tests: `$sqlite` on SQLite and `$pg` on PostgreSQL.
+macro_rules! contract {
+    ($($check:ident => $sqlite:ident, $pg:ident;)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $sqlite() {
+                run_sqlite($check).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $pg() {
+                run_pg($check).await;
+            }
+        )*
+    };
+}
+
+contract! {
+    check_accounts => sqlite_accounts, pg_accounts;
+    check_case_numbers => sqlite_case_numbers, pg_case_numbers;
+    check_read_filter => sqlite_read_filter, pg_read_filter;
+    check_update_history => sqlite_update_history, pg_update_history;
+    check_failed_writes_leave_nothing => sqlite_failed_writes_leave_nothing, pg_failed_writes_leave_nothing;
+    check_lookup => sqlite_lookup, pg_lookup;
+    check_encryption_at_rest => sqlite_encryption_at_rest, pg_encryption_at_rest;
+    check_ciphertext_bound_to_record => sqlite_ciphertext_bound_to_record, pg_ciphertext_bound_to_record;
+    check_audit_intact => sqlite_audit_intact, pg_audit_intact;
+    check_audit_edited => sqlite_audit_edited, pg_audit_edited;
+    check_audit_deleted_middle => sqlite_audit_deleted_middle, pg_audit_deleted_middle;
+    check_audit_deleted_last => sqlite_audit_deleted_last, pg_audit_deleted_last;
+    check_audit_swapped => sqlite_audit_swapped, pg_audit_swapped;
+    check_audit_rehashed => sqlite_audit_rehashed, pg_audit_rehashed;
+    check_audit_head_rewound => sqlite_audit_head_rewound, pg_audit_head_rewound;
+}
+
+#[test]
+fn with_database_replaces_only_the_path() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgresql://u:p@h/db?sslmode=disable", "x"),
+        "postgresql://u:p@h/x?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h:5432", "x"), "postgres://h:5432/x");
+    assert_eq!(mask("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+fn operator() -> Actor {
+    Actor {
+        user_id: "op-id".into(),
+        username: "operator".into(),
+    }
+}
+
+fn worker() -> Actor {
+    Actor {
+        user_id: "cw-id".into(),
+        username: "caseworker".into(),
+    }
+}
+
+async fn add_site(store: &Store, code: &str) -> Site {
+    store
+        .add_site(&operator(), code, &format!("Site {code}"), "Asia/Jakarta")
+        .await
+        .unwrap_or_else(|e| panic!("add site {code}: {e}"))
+}
+
+fn person(name: &str) -> PersonDetails {
+    PersonDetails {
+        full_name: name.into(),
+        nationality: "ID".into(),
+        ..Default::default()
+    }
+}
+
+fn arrival(site: &Site, on: Date) -> EncounterDetails {
+    EncounterDetails {
+        site: site.code.clone(),
+        arrived_on: on,
+        arrival_route: ArrivalRoute::WalkIn,
+        notes: None,
+    }
+}
+
+async fn register(store: &Store, site: &Site, d: PersonDetails, on: Date) -> PersonRecord {
+    store
+        .register_person(&operator(), site, d, arrival(site, on))
+        .await
+        .unwrap_or_else(|e| panic!("register at {}: {e}", site.code))
+}
+
+/// The number of audit events, asserting the chain is intact.
+async fn intact(store: &Store) -> i64 {
+    match store.verify_audit().await.expect("verify_audit") {
+        Ok(n) => n,
+        Err(b) => panic!("the audit chain should be intact but: {b}"),
+    }
+}
+
+async fn newest_event(store: &Store, subject: &str) -> AuditEvent {
+    store
+        .audit_events(Some(subject), 1)
+        .await
+        .expect("audit events")
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no audit event about {subject}"))
+}
+
+fn only(sites: &[&Site]) -> SiteFilter {
+    SiteFilter::Only(sites.iter().map(|s| s.id.clone()).collect())
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// SQL string literal.
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sites, users, sessions, tokens
+// ---------------------------------------------------------------------------------------------
+
+async fn check_accounts(store: Store, _raw: RawDb) {
+    let op = operator();
+    let pnh = store
+        .add_site(&op, "PNH", "KBRI Phnom Penh", "Asia/Phnom_Penh")
+        .await
+        .unwrap();
+    let bkk = store
+        .add_site(&op, "BKK", "KBRI Bangkok", "Asia/Bangkok")
+        .await
+        .unwrap();
+    assert_eq!(pnh.code, "PNH");
+    assert_eq!(pnh.timezone, "Asia/Phnom_Penh");
+    assert_ne!(pnh.id, bkk.id);
+    assert_eq!(
+        store.sites().await.unwrap(),
+        vec![bkk.clone(), pnh.clone()],
+        "sites are listed by code"
+    );
+    assert_eq!(store.site_by_code("PNH").await.unwrap(), Some(pnh.clone()));
+    assert_eq!(store.site_by_code("XYZ").await.unwrap(), None);
+
+    let events = intact(&store).await;
+    match store.add_site(&op, "PNH", "Another", "Asia/Jakarta").await {
+        Err(StoreError::Conflict(_)) => {}
+        other => panic!("duplicate site code: expected Conflict, got {other:?}"),
+    }
+    assert_eq!(store.sites().await.unwrap().len(), 2);
+    assert_eq!(
+        intact(&store).await,
+        events,
+        "a rejected write appends no audit event"
+    );
+
+    // Users and grants.
+    let siti = store
+        .add_user(
+            &op,
+            "siti",
+            "$argon2id$v=19$fake-1",
+            vec![Grant {
+                site_id: Some(pnh.id.clone()),
+                role: Role::Registrar,
+            }],
+        )
+        .await
+        .unwrap();
+    let u = store.user_by_username("siti").await.unwrap().expect("siti");
+    assert_eq!(u.id, siti);
+    assert_eq!(u.username, "siti");
+    assert_eq!(u.password_hash, "$argon2id$v=19$fake-1");
+    assert!(!u.disabled);
+    assert_eq!(
+        u.grants,
+        vec![Grant {
+            site_id: Some(pnh.id.clone()),
+            role: Role::Registrar
+        }]
+    );
+    assert_eq!(
+        store.user_by_id(&siti).await.unwrap().expect("by id").username,
+        "siti"
+    );
+    assert!(store.user_by_username("nobody").await.unwrap().is_none());
+    assert!(store.user_by_id("no-such-id").await.unwrap().is_none());
+
+    store
+        .grant(
+            &op,
+            &siti,
+            Grant {
+                site_id: None,
+                role: Role::Auditor,
+            },
+        )
+        .await
+        .unwrap();
+    let grants = store.user_by_id(&siti).await.unwrap().unwrap().grants;
+    assert_eq!(grants.len(), 2, "{grants:?}");
+    assert!(grants.contains(&Grant {
+        site_id: None,
+        role: Role::Auditor
+    }));
+
+    let events = intact(&store).await;
+    match store.add_user(&op, "siti", "$argon2id$other", vec![]).await {
+        Err(StoreError::Conflict(_)) => {}
+        other => panic!("duplicate username: expected Conflict, got {other:?}"),
+    }
+    assert_eq!(intact(&store).await, events);
+    assert_eq!(store.user_count().await.unwrap(), 1);
+
+    let budi = store
+        .add_user(
+            &op,
+            "budi",
+            "$argon2id$fake-2",
+            vec![Grant {
+                site_id: None,
+                role: Role::Admin,
+            }],
+        )
+        .await
+        .unwrap();
+    let names: Vec<String> = store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(names, ["budi", "siti"]);
+    assert_eq!(store.user_count().await.unwrap(), 2);
+
+    // Sessions.
+    let as_siti = Actor {
+        user_id: siti.clone(),
+        username: "siti".into(),
+    };
+    let far = 4_102_444_800_000; // 2100-01-01
+    store
+        .create_session(&as_siti, "sess-1", "csrf-1", far)
+        .await
+        .unwrap();
+    let s = store.session("sess-1").await.unwrap().expect("session");
+    assert_eq!(
+        (s.user_id.as_str(), s.csrf.as_str(), s.expires_at),
+        (siti.as_str(), "csrf-1", far)
+    );
+    assert!(store.session("sess-x").await.unwrap().is_none());
+    store.end_session(&as_siti, "sess-1").await.unwrap();
+    assert!(store.session("sess-1").await.unwrap().is_none());
+
+    for i in 0..2 {
+        store
+            .create_session(&as_siti, &format!("sess-r{i}"), "c", far)
+            .await
+            .unwrap();
+    }
+    let as_budi = Actor {
+        user_id: budi.clone(),
+        username: "budi".into(),
+    };
+    store
+        .create_session(&as_budi, "sess-budi", "c", far)
+        .await
+        .unwrap();
+    assert_eq!(store.revoke_sessions(&op, &siti).await.unwrap(), 2);
+    assert!(store.session("sess-r0").await.unwrap().is_none());
+    assert!(store.session("sess-r1").await.unwrap().is_none());
+    assert!(
+        store.session("sess-budi").await.unwrap().is_some(),
+        "revoking siti's sessions leaves budi's"
+    );
+
+    // A new password ends the user's sessions.
+    store
+        .create_session(&as_siti, "sess-p", "c", far)
+        .await
+        .unwrap();
+    store
+        .set_password(&op, &siti, "$argon2id$fake-new")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.user_by_id(&siti).await.unwrap().unwrap().password_hash,
+        "$argon2id$fake-new"
+    );
+    assert!(store.session("sess-p").await.unwrap().is_none());
+    assert!(matches!(
+        store.set_password(&op, "no-such-user", "$x").await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Tokens.
+    store.create_token(&op, &siti, "tok-digest-1").await.unwrap();
+    assert_eq!(
+        store.token_user("tok-digest-1").await.unwrap().as_deref(),
+        Some(siti.as_str())
+    );
+    assert_eq!(store.token_user("tok-digest-2").await.unwrap(), None);
+
+    // Disabling ends sessions and tokens; enabling does not bring them back.
+    store
+        .create_session(&as_siti, "sess-d", "c", far)
+        .await
+        .unwrap();
+    store.set_disabled(&op, &siti, true).await.unwrap();
+    assert!(store.user_by_id(&siti).await.unwrap().unwrap().disabled);
+    assert!(store.session("sess-d").await.unwrap().is_none());
+    assert_eq!(store.token_user("tok-digest-1").await.unwrap(), None);
+    store.set_disabled(&op, &siti, false).await.unwrap();
+    assert!(!store.user_by_id(&siti).await.unwrap().unwrap().disabled);
+
+    // Every write was audited, in one intact chain.
+    let actions: BTreeSet<String> = store
+        .audit_events(None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in [
+        "site.create",
+        "user.create",
+        "user.grant",
+        "session.login",
+        "session.logout",
+        "session.revoke_all",
+        "user.password",
+        "token.create",
+        "user.disable",
+        "user.enable",
+    ] {
+        assert!(actions.contains(a), "no {a} event in {actions:?}");
+    }
+    intact(&store).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Case numbers
+// ---------------------------------------------------------------------------------------------
+
+async fn check_case_numbers(store: Store, _raw: RawDb) {
+    let pnh = add_site(&store, "PNH").await;
+    let bkk = add_site(&store, "BKK").await;
+    let cases = [
+        (&pnh, date!(2024 - 03 - 01), "PNH-2024-000001"),
+        (&pnh, date!(2024 - 12 - 31), "PNH-2024-000002"),
+        (&bkk, date!(2024 - 06 - 01), "BKK-2024-000001"),
+        (&pnh, date!(2025 - 01 - 01), "PNH-2025-000001"),
+        (&bkk, date!(2023 - 11 - 30), "BKK-2023-000001"),
+        (&pnh, date!(2024 - 07 - 15), "PNH-2024-000003"),
+    ];
+    for (i, (site, on, want)) in cases.into_iter().enumerate() {
+        let p = register(&store, site, person(&format!("Orang {i}")), on).await;
+        assert_eq!(p.case_number, want);
+        assert_eq!(p.version, 1);
+        assert_eq!(p.site_id, site.id);
+    }
+
+    // 50 registrations at one site at once, and 10 more at another site interleaved.
+    let kkp = add_site(&store, "KKP").await;
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let (store, site) = (
+            store.clone(),
+            if i % 6 == 5 { pnh.clone() } else { kkp.clone() },
+        );
+        tasks.push(tokio::spawn(async move {
+            store
+                .register_person(
+                    &operator(),
+                    &site,
+                    person(&format!("Serentak {i}")),
+                    arrival(&site, date!(2025 - 02 - 01)),
+                )
+                .await
+        }));
+    }
+    let mut ids = BTreeSet::new();
+    let mut kkp_numbers = Vec::new();
+    let mut pnh_numbers = Vec::new();
+    for t in tasks {
+        let p = t.await.expect("task").expect("concurrent registration");
+        ids.insert(p.id.clone());
+        if p.site_id == kkp.id {
+            kkp_numbers.push(p.case_number);
+        } else {
+            pnh_numbers.push(p.case_number);
+        }
+    }
+    assert_eq!(ids.len(), 60, "every registration got its own record");
+    let want: Vec<String> = (1..=50).map(|i| format!("KKP-2025-{i:06}")).collect();
+    assert_eq!(
+        sorted(kkp_numbers),
+        want,
+        "50 distinct case numbers, no gaps"
+    );
+    let want: Vec<String> = (2..=11).map(|i| format!("PNH-2025-{i:06}")).collect();
+    assert_eq!(sorted(pnh_numbers), want);
+    assert_eq!(store.person_count().await.unwrap(), 66);
+    assert_eq!(store.person_summaries().await.unwrap().len(), 66);
+    // site.create ×3 + person.create ×66
+    assert_eq!(intact(&store).await, 69);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads through a site filter
+// ---------------------------------------------------------------------------------------------
+
+async fn check_read_filter(store: Store, _raw: RawDb) {
+    let pnh = add_site(&store, "PNH").await;
+    let bkk = add_site(&store, "BKK").await;
+    let p = register(&store, &pnh, person("Siti Rahayu"), date!(2025 - 03 - 03)).await;
+    let reader = worker();
+
+    for filter in [only(&[&bkk]), SiteFilter::Only(vec![])] {
+        let before = intact(&store).await;
+        match store
+            .read_person(&reader, &filter, &p.id, "person.read")
+            .await
+        {
+            Err(StoreError::NotFound) => {}
+            other => panic!("read outside the filter {filter:?}: expected NotFound, got {other:?}"),
+        }
+        assert_eq!(intact(&store).await, before + 1, "the denied read is audited");
+        let e = newest_event(&store, &p.id).await;
+        assert_eq!(e.action, "person.read_denied");
+        assert_eq!(e.actor, "caseworker");
+    }
+
+    // An unknown id is not found either, and leaves no event.
+    let before = intact(&store).await;
+    assert!(matches!(
+        store
+            .read_person(&reader, &SiteFilter::All, "no-such-person", "person.read")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(intact(&store).await, before);
+
+    for (filter, action) in [
+        (only(&[&bkk, &pnh]), "person.read"),
+        (only(&[&pnh]), "person.read"),
+        (SiteFilter::All, "person.print"),
+    ] {
+        let before = intact(&store).await;
+        let got = store
+            .read_person(&reader, &filter, &p.id, action)
+            .await
+            .unwrap_or_else(|e| panic!("read inside {filter:?}: {e}"));
+        assert_eq!(got, p);
+        assert_eq!(intact(&store).await, before + 1);
+        let e = newest_event(&store, &p.id).await;
+        assert_eq!(e.action, action);
+        assert_eq!(e.actor, "caseworker");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Updates and history
+// ---------------------------------------------------------------------------------------------
+
+fn siti() -> PersonDetails {
+    PersonDetails {
+        full_name: "Siti Rahayu".into(),
+        aliases: vec!["Ayu".into()],
+        sex: Some(Sex::F),
+        birth_date: Some(BirthDate::Full(date!(1996 - 05 - 04))),
+        age: None,
+        nationality: "ID".into(),
+        nik: Some("3201014405960001".into()),
+        passport_no: Some("C1234567".into()),
+        phones: vec!["+6281234567890".into()],
+        origin_province: Some("32".into()),
+        origin_regency: None,
+        languages: vec!["id".into(), "su".into()],
+    }
+}
+
+async fn check_update_history(store: Store, _raw: RawDb) {
+    let pnh = add_site(&store, "PNH").await;
+    let bkk = add_site(&store, "BKK").await;
+    let p = register(&store, &pnh, siti(), date!(2025 - 01 - 10)).await;
+    let cw = worker();
+
+    let mut d2 = siti();
+    d2.full_name = "Siti Rahayu Lestari".into();
+    d2.phones.push("+6285712345678".into());
+    let u = store
+        .update_person(&cw, &SiteFilter::All, &p.id, Some(1), d2.clone())
+        .await
+        .expect("update");
+    assert_eq!(u.version, 2);
+    assert_eq!(u.details, d2);
+    assert_eq!(u.case_number, p.case_number);
+    assert_eq!(u.created_at, p.created_at);
+
+    let h = store.history(&p.id).await.unwrap();
+    assert_eq!(
+        h.iter().map(|e| e.version).collect::<Vec<_>>(),
+        [2, 1],
+        "newest first"
+    );
+    assert_eq!(h[0].actor, "caseworker");
+    let fields: BTreeSet<&str> = h[0].changes.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        BTreeSet::from(["full_name", "phones"]),
+        "only the changed fields"
+    );
+    let name = h[0]
+        .changes
+        .iter()
+        .find(|c| c.field == "full_name")
+        .unwrap();
+    assert_eq!(name.before.as_deref(), Some("Siti Rahayu"));
+    assert_eq!(name.after.as_deref(), Some("Siti Rahayu Lestari"));
+    let phones = h[0].changes.iter().find(|c| c.field == "phones").unwrap();
+    assert!(phones.before.as_deref().unwrap().contains("+6281234567890"));
+    assert!(!phones.before.as_deref().unwrap().contains("+6285712345678"));
+    assert!(phones.after.as_deref().unwrap().contains("+6285712345678"));
+    // Version 1 records the initial values, with nothing before them.
+    assert_eq!(h[1].actor, "operator");
+    assert!(h[1]
+        .changes
+        .iter()
+        .any(|c| c.field == "full_name" && c.after.as_deref() == Some("Siti Rahayu")));
+    assert!(h[1].changes.iter().all(|c| c.before.is_none()));
+    assert_eq!(
+        newest_event(&store, &p.id).await.action,
+        "person.update"
+    );
+    assert_eq!(
+        store.lookup(&SiteFilter::All, "phone", "+6285712345678").await.unwrap(),
+        [p.id.clone()]
+    );
+
+    // A stale version is rejected and nothing changes.
+    let events = intact(&store).await;
+    let mut d3 = d2.clone();
+    d3.full_name = "Someone Else".into();
+    d3.nik = Some("3201010101010009".into());
+    match store
+        .update_person(&cw, &SiteFilter::All, &p.id, Some(1), d3.clone())
+        .await
+    {
+        Err(StoreError::VersionConflict { expected, found }) => {
+            assert_eq!((expected, found), (1, 2))
+        }
+        other => panic!("stale version: expected VersionConflict, got {other:?}"),
+    }
+    // Outside the filter: not found, nothing changes.
+    assert!(matches!(
+        store
+            .update_person(&cw, &only(&[&bkk]), &p.id, Some(2), d3.clone())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .update_person(&cw, &SiteFilter::All, "no-such-id", None, d3.clone())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // No change: no new version, no history, no event.
+    let same = store
+        .update_person(&cw, &SiteFilter::All, &p.id, Some(2), d2.clone())
+        .await
+        .unwrap();
+    assert_eq!(same.version, 2);
+    assert_eq!(intact(&store).await, events, "failed or empty updates are not audited");
+    assert_eq!(store.history(&p.id).await.unwrap().len(), 2);
+    assert!(store
+        .lookup(&SiteFilter::All, "nik", "3201010101010009")
+        .await
+        .unwrap()
+        .is_empty());
+    let now = store
+        .read_person(&cw, &SiteFilter::All, &p.id, "person.read")
+        .await
+        .unwrap();
+    assert_eq!((now.version, &now.details), (2, &d2));
+
+    // Without expected_version the update applies to whatever is current.
+    let u3 = store
+        .update_person(&cw, &SiteFilter::All, &p.id, None, d3.clone())
+        .await
+        .unwrap();
+    assert_eq!(u3.version, 3);
+    assert_eq!(store.history(&p.id).await.unwrap().len(), 3);
+
+    // A stale update queued together with good writes fails alone.
+    let before = intact(&store).await;
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            s.audit("tester", "PNH", "test.event", &format!("s{i}"))
+                .await
+                .map(|_| ())
+        }));
+    }
+    let (s, id, d) = (store.clone(), p.id.clone(), d2.clone());
+    let stale = tokio::spawn(async move {
+        s.update_person(&worker(), &SiteFilter::All, &id, Some(2), d)
+            .await
+    });
+    for t in tasks {
+        t.await.unwrap().expect("audit event next to a failing write");
+    }
+    assert!(matches!(
+        stale.await.unwrap(),
+        Err(StoreError::VersionConflict {
+            expected: 2,
+            found: 3
+        })
+    ));
+    assert_eq!(intact(&store).await, before + 20);
+}
+
+/// A write that fails after it has already changed rows (here: its audit append collides with
+/// a planted row) leaves no trace: people, look-ups, history, case counters and the chain are
+/// as before.
+async fn check_failed_writes_leave_nothing(store: Store, _raw: RawDb) {
+    let pnh = add_site(&store, "PNH").await;
+    let p = register(&store, &pnh, siti(), date!(2025 - 01 - 10)).await;
+    let n = intact(&store).await;
+    let plant = format!(
+        "INSERT INTO audit_events (seq, at, actor, site, action, subject, prev_hash, hash) \
+         VALUES ({}, 0, 'planted', '*', 'planted', 'planted', 'x', 'x')",
+        n + 1
+    );
+    assert_eq!(store.raw_execute(&plant).await.unwrap(), 1);
+
+    let mut d2 = siti();
+    d2.full_name = "Half Written".into();
+    d2.nik = Some("3201010101010009".into());
+    d2.phones = vec!["+6285799990000".into()];
+    let r = store
+        .update_person(&worker(), &SiteFilter::All, &p.id, Some(1), d2)
+        .await;
+    assert!(r.is_err(), "the update must fail: {r:?}");
+    let r = store
+        .register_person(
+            &operator(),
+            &pnh,
+            person("Never Registered"),
+            arrival(&pnh, date!(2025 - 01 - 11)),
+        )
+        .await;
+    assert!(r.is_err(), "the registration must fail: {r:?}");
+
+    assert_eq!(
+        store
+            .raw_execute("DELETE FROM audit_events WHERE actor = 'planted'")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(intact(&store).await, n, "the audit head did not move");
+    assert_eq!(store.person_count().await.unwrap(), 1);
+    assert_eq!(store.history(&p.id).await.unwrap().len(), 1);
+    for (kind, v) in [("nik", "3201010101010009"), ("phone", "+6285799990000")] {
+        assert!(store
+            .lookup(&SiteFilter::All, kind, v)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+    for (kind, v) in [
+        ("nik", "3201014405960001"),
+        ("passport", "C1234567"),
+        ("phone", "+6281234567890"),
+    ] {
+        assert_eq!(
+            store.lookup(&SiteFilter::All, kind, v).await.unwrap(),
+            [p.id.clone()],
+            "old {kind} look-up survives"
+        );
+    }
+    let now = store
+        .read_person(&worker(), &SiteFilter::All, &p.id, "person.read")
+        .await
+        .expect("the record still decrypts");
+    assert_eq!((now.version, now.details), (1, siti()));
+    // The failed registration did not use up a case number.
+    let q = register(&store, &pnh, person("Next"), date!(2025 - 01 - 12)).await;
+    assert_eq!(q.case_number, "PNH-2025-000002");
+    intact(&store).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Look-ups
+// ---------------------------------------------------------------------------------------------
+
+async fn check_lookup(store: Store, _raw: RawDb) {
+    let pnh = add_site(&store, "PNH").await;
+    let bkk = add_site(&store, "BKK").await;
+    let p = register(&store, &pnh, siti(), date!(2025 - 02 - 02)).await;
+    let mut other = person("Budi Santoso");
+    other.nik = Some("3578010101900003".into());
+    other.phones = vec!["+6281234567890".into(), "+855123456789".into()];
+    let q = register(&store, &bkk, other, date!(2025 - 02 - 02)).await;
+
+    let look = |f: SiteFilter, kind: &'static str, v: &'static str| {
+        let s = store.clone();
+        async move { sorted(s.lookup(&f, kind, v).await.unwrap()) }
+    };
+    for (kind, v) in [("nik", "3201014405960001"), ("passport", "C1234567")] {
+        assert_eq!(look(SiteFilter::All, kind, v).await, [p.id.clone()]);
+        assert_eq!(look(only(&[&pnh]), kind, v).await, [p.id.clone()]);
+        assert_eq!(look(only(&[&bkk, &pnh]), kind, v).await, [p.id.clone()]);
+        assert!(look(only(&[&bkk]), kind, v).await.is_empty(), "{kind} outside the filter");
+        assert!(look(SiteFilter::Only(vec![]), kind, v).await.is_empty());
+    }
+    // A phone shared by people on two sites.
+    let shared = "+6281234567890";
+    assert_eq!(
+        look(SiteFilter::All, "phone", shared).await,
+        sorted(vec![p.id.clone(), q.id.clone()])
+    );
+    assert_eq!(look(only(&[&pnh]), "phone", shared).await, [p.id.clone()]);
+    assert_eq!(look(only(&[&bkk]), "phone", shared).await, [q.id.clone()]);
+    assert_eq!(look(SiteFilter::All, "phone", "+855123456789").await, [q.id.clone()]);
+    assert!(look(only(&[&pnh]), "phone", "+855123456789").await.is_empty());
+    // Unknown values, and values under the wrong kind, find nobody.
+    assert!(look(SiteFilter::All, "nik", "3201014405960002").await.is_empty());
+    assert!(look(SiteFilter::All, "phone", "3201014405960001").await.is_empty());
+    assert!(look(SiteFilter::All, "passport", "3201014405960001").await.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encryption at rest
+// ---------------------------------------------------------------------------------------------
+
+const NAME: &str = "Zulkarnaen Wirapratama";
+const ALIAS: &str = "Kang Zulkarnaen";
+const NEW_ALIAS: &str = "Pak Wirapratama";
+const BIRTH: &str = "1991-07-23";
+const NIK: &str = "3273012307910004";
+const PASSPORT: &str = "X7654321";
+const PHONE: &str = "+6281311112222";
+const NOTES: &str = "Dipukul di kompleks KK Park";
+
+/// What must never be found in the database files, compared case-insensitively.
+const SECRETS: &[&str] = &[
+    NAME,
+    "Zulkarnaen",
+    "Wirapratama",
+    ALIAS,
+    NEW_ALIAS,
+    BIRTH,
+    "23-07-1991",
+    NIK,
+    PASSPORT,
+    PHONE,
+    "6281311112222",
+    "081311112222",
+    NOTES,
+    "Dipukul",
+    "KK Park",
+];
+
+fn zulkarnaen() -> PersonDetails {
+    PersonDetails {
+        full_name: NAME.into(),
+        aliases: vec![ALIAS.into()],
+        sex: Some(Sex::M),
+        birth_date: Some(BirthDate::Full(date!(1991 - 07 - 23))),
+        age: None,
+        nationality: "ID".into(),
+        nik: Some(NIK.into()),
+        passport_no: Some(PASSPORT.into()),
+        phones: vec![PHONE.into()],
+        origin_province: Some("32".into()),
+        origin_regency: None,
+        languages: vec!["id".into(), "su".into()],
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Asserts no secret occurs in `bytes` (ASCII case-insensitively).
+fn assert_no_plaintext(what: &str, bytes: &[u8]) {
+    let lower = bytes.to_ascii_lowercase();
+    for s in SECRETS {
+        assert!(
+            !contains(&lower, s.to_ascii_lowercase().as_bytes()),
+            "{what} holds the plaintext {s:?}"
+        );
+    }
+}
+
+async fn check_encryption_at_rest(store: Store, raw: RawDb) {
+    let site = store
+        .add_site(&operator(), "KKP", "Shelter Mae Sot", "Asia/Bangkok")
+        .await
+        .unwrap();
+    let p = store
+        .register_person(
+            &operator(),
+            &site,
+            zulkarnaen(),
+            EncounterDetails {
+                site: "KKP".into(),
+                arrived_on: date!(2025 - 04 - 01),
+                arrival_route: ArrivalRoute::RescueOperation,
+                notes: Some(NOTES.into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.case_number, "KKP-2025-000001");
+    // An update puts old and new values into the (sealed) history too.
+    let mut d2 = zulkarnaen();
+    d2.aliases.push(NEW_ALIAS.into());
+    store
+        .update_person(&worker(), &SiteFilter::All, &p.id, Some(1), d2.clone())
+        .await
+        .unwrap();
+    // Everything reads back through the API.
+    let got = store
+        .read_person(&worker(), &SiteFilter::All, &p.id, "person.read")
+        .await
+        .unwrap();
+    assert_eq!(got.details, d2);
+    let enc = store.encounters(&p.id).await.unwrap();
+    assert_eq!(enc.len(), 1);
+    assert_eq!(enc[0].notes.as_deref(), Some(NOTES));
+    let summaries = store.person_summaries().await.unwrap();
+    assert_eq!(summaries[0].full_name, NAME);
+
+    // The blind indexes are keyed digests, not the identifiers.
+    let digests = sorted(
+        raw.strings(&format!(
+            "SELECT digest FROM person_lookup WHERE person_id = {}",
+            lit(&p.id)
+        ))
+        .await,
+    );
+    let keys = store.keys();
+    assert_eq!(
+        digests,
+        sorted(vec![
+            keys.blind_index("nik", NIK),
+            keys.blind_index("passport", PASSPORT),
+            keys.blind_index("phone", PHONE),
+        ])
+    );
+    for d in &digests {
+        assert_eq!(d.len(), 40);
+        assert!(d.bytes().all(|b| b.is_ascii_hexdigit()), "{d}");
+        for v in [NIK, PASSPORT, PHONE, "6281311112222", "3273012307910004"] {
+            assert!(!d.contains(v), "digest {d} holds {v}");
+            assert!(!d.contains(&hex::encode(v)), "digest {d} is the hex of {v}");
+            let unkeyed = hex::encode(Sha256::digest(v.as_bytes()));
+            assert!(!unkeyed.starts_with(d.as_str()), "digest of {v} is not keyed");
+        }
+    }
+    // The history table names fields but holds no values.
+    let fields = raw.strings("SELECT fields FROM person_history").await;
+    assert_eq!(fields.len(), 2);
+    for f in &fields {
+        assert_no_plaintext("person_history.fields", f.as_bytes());
+    }
+
+    match &raw {
+        RawDb::Sqlite { dir } => {
+            store.close().await;
+            sqlite_files_hold_no_plaintext(dir, &p.case_number);
+        }
+        RawDb::Postgres { url } => pg_files_hold_no_plaintext(url, &p.case_number).await,
+    }
+}
+
+fn sqlite_files_hold_no_plaintext(dir: &Path, case_number: &str) {
+    let main = dir.join("pulang.sqlite3");
+    let bytes = std::fs::read(&main).expect("read pulang.sqlite3");
+    // Positive control: these bytes are the data (plain columns are found).
+    assert!(
+        contains(&bytes, case_number.as_bytes()) && contains(&bytes, b"Shelter Mae Sot"),
+        "the database file does not hold the case number: reading the wrong file?"
+    );
+    assert_no_plaintext("pulang.sqlite3", &bytes);
+    let mut read = vec!["pulang.sqlite3".to_string()];
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("pulang.sqlite3-") {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            assert_no_plaintext(&name, &bytes);
+            read.push(name);
+        }
+    }
+    println!("SQLite files checked for plaintext: {read:?}");
+}
+
+async fn pg_files_hold_no_plaintext(url: &str, case_number: &str) {
+    let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::query("CHECKPOINT").execute(&mut c).await.unwrap();
+    let data_dir: String = sqlx::query_scalar("SHOW data_directory")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    let tables = [
+        "people",
+        "encounters",
+        "person_history",
+        "person_lookup",
+        "audit_events",
+    ];
+    let mut files = Vec::new();
+    for t in tables {
+        // The table, its TOAST table and its indexes.
+        let paths: Vec<String> = sqlx::query_scalar(
+            "SELECT pg_relation_filepath(c.oid) FROM pg_class c WHERE c.oid = $1::regclass \
+             OR c.oid = (SELECT reltoastrelid FROM pg_class WHERE oid = $1::regclass) \
+             OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = $1::regclass)",
+        )
+        .bind(t)
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+        assert!(!paths.is_empty(), "no files for {t}");
+        files.extend(paths.into_iter().map(|p| (t, Path::new(&data_dir).join(p))));
+    }
+    let people = &files[0].1;
+    let readable = std::fs::metadata(people).is_ok_and(|m| m.len() > 0);
+    if readable {
+        let db_dir = people.parent().unwrap().to_path_buf();
+        for (t, f) in &files {
+            // Main fork plus any further 1 GB segments.
+            let mut n = 0;
+            for entry in std::fs::read_dir(&db_dir).unwrap() {
+                let entry = entry.unwrap();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let base = f.file_name().unwrap().to_string_lossy().into_owned();
+                if name == base || name.starts_with(&format!("{base}.")) {
+                    let bytes = std::fs::read(entry.path()).unwrap();
+                    if *t == "people" && name == base {
+                        assert!(
+                            contains(&bytes, case_number.as_bytes()),
+                            "{} does not hold the case number after CHECKPOINT: wrong file?",
+                            entry.path().display()
+                        );
+                    }
+                    assert_no_plaintext(&format!("{t} ({})", entry.path().display()), &bytes);
+                    n += 1;
+                }
+            }
+            assert!(n > 0 || *t != "people", "no file for {t}");
+        }
+        // And every other file of this database (catalogs, free space maps, ...).
+        let mut total = 0usize;
+        for entry in std::fs::read_dir(&db_dir).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                let bytes = std::fs::read(entry.path()).unwrap();
+                total += bytes.len();
+                assert_no_plaintext(&entry.path().display().to_string(), &bytes);
+            }
+        }
+        println!(
+            "PostgreSQL files checked for plaintext: {} ({} relation files, {total} bytes in all)",
+            db_dir.display(),
+            files.len()
+        );
+    } else {
+        println!(
+            "note: cannot read PostgreSQL's data directory {data_dir} from here; \
+             checking the tables' text output instead"
+        );
+        for t in tables {
+            let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT {t}::text FROM {t}"))
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+            assert!(!rows.is_empty(), "{t} is empty");
+            let text = rows.join("\n");
+            assert_no_plaintext(t, text.as_bytes());
+            for s in SECRETS {
+                assert!(
+                    !text.contains(&hex::encode(s.as_bytes())),
+                    "{t} holds {s:?} (as hex)"
+                );
+            }
+        }
+    }
+    let _ = c.close().await;
+}
+
+/// Ciphertext is bound to its record and field: moved elsewhere, it no longer decrypts.
+async fn check_ciphertext_bound_to_record(store: Store, _raw: RawDb) {
+    let pnh = add_site(&store, "PNH").await;
+    let a = register(&store, &pnh, siti(), date!(2025 - 01 - 01)).await;
+    let b = register(&store, &pnh, zulkarnaen(), date!(2025 - 01 - 01)).await;
+    // b's name sealed for b, copied into a's row.
+    let moved = store
+        .raw_execute(&format!(
+            "UPDATE people SET full_name = (SELECT full_name FROM people WHERE id = {}) WHERE id = {}",
+            lit(&b.id),
+            lit(&a.id)
+        ))
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+    match store
+        .read_person(&worker(), &SiteFilter::All, &a.id, "person.read")
+        .await
+    {
+        Err(StoreError::Decrypt(f)) => assert_eq!(f, "full_name"),
+        other => panic!("moved ciphertext: expected Decrypt, got {other:?}"),
+    }
+    // b's own name sealed as another field of b.
+    store
+        .raw_execute(&format!(
+            "UPDATE people SET aliases = full_name WHERE id = {}",
+            lit(&b.id)
+        ))
+        .await
+        .unwrap();
+    match store
+        .read_person(&worker(), &SiteFilter::All, &b.id, "person.read")
+        .await
+    {
+        Err(StoreError::Decrypt(f)) => assert_eq!(f, "aliases"),
+        other => panic!("ciphertext moved to another field: expected Decrypt, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit chain tampering
+// ---------------------------------------------------------------------------------------------
+
+/// A fresh chain of 10 events.
+async fn ten_events(store: &Store) -> Vec<AuditEvent> {
+    add_site(store, "PNH").await;
+    store
+        .add_user(&operator(), "siti", "$argon2id$fake", vec![])
+        .await
+        .unwrap();
+    for i in 3..=10 {
+        store
+            .audit("tester", "PNH", "test.event", &format!("subject-{i}"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.verify_audit().await.unwrap(), Ok(10));
+    let mut events = store.audit_events(None, 100).await.unwrap();
+    events.reverse();
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=10).collect::<Vec<_>>()
+    );
+    events
+}
+
+async fn broken(store: &Store) -> ChainBreak {
+    match store.verify_audit().await.expect("verify_audit") {
+        Ok(n) => panic!("tampering went unnoticed ({n} events verified)"),
+        Err(b) => b,
+    }
+}
+
+async fn check_audit_intact(store: Store, _raw: RawDb) {
+    let events = ten_events(&store).await;
+    let mut prev = GENESIS.to_string();
+    for e in &events {
+        assert_eq!(e.prev_hash, prev, "event {} links to its predecessor", e.seq);
+        let h = event_hash(
+            &e.prev_hash,
+            e.seq,
+            e.at,
+            &NewEvent {
+                actor: &e.actor,
+                site: &e.site,
+                action: &e.action,
+                subject: &e.subject,
+            },
+        );
+        assert_eq!(h, e.hash);
+        prev = e.hash.clone();
+    }
+    assert_eq!(events[0].action, "site.create");
+    assert_eq!(events[1].action, "user.create");
+    assert_eq!(events[9].subject, "subject-10");
+    // Appending after a verification keeps the chain intact.
+    store.audit("tester", "PNH", "test.more", "x").await.unwrap();
+    assert_eq!(store.verify_audit().await.unwrap(), Ok(11));
+}
+
+async fn check_audit_edited(store: Store, _raw: RawDb) {
+    ten_events(&store).await;
+    let n = store
+        .raw_execute("UPDATE audit_events SET subject = 'someone-else' WHERE seq = 6")
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(broken(&store).await, ChainBreak::Edited { seq: 6 });
+}
+
+async fn check_audit_deleted_middle(store: Store, _raw: RawDb) {
+    ten_events(&store).await;
+    assert_eq!(
+        store
+            .raw_execute("DELETE FROM audit_events WHERE seq = 5")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(broken(&store).await, ChainBreak::Gap { seq: 6, prev: 4 });
+}
+
+async fn check_audit_deleted_last(store: Store, _raw: RawDb) {
+    ten_events(&store).await;
+    assert_eq!(
+        store
+            .raw_execute("DELETE FROM audit_events WHERE seq = 10")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        broken(&store).await,
+        ChainBreak::Truncated { last: 9, head: 10 }
+    );
+}
+
+async fn check_audit_swapped(store: Store, _raw: RawDb) {
+    let events = ten_events(&store).await;
+    let (e3, e4) = (&events[2], &events[3]);
+    for (seq, e) in [(3, e4), (4, e3)] {
+        let sql = format!(
+            "UPDATE audit_events SET at = {}, actor = {}, action = {}, subject = {}, \
+             prev_hash = {}, hash = {} WHERE seq = {seq}",
+            e.at,
+            lit(&e.actor),
+            lit(&e.action),
+            lit(&e.subject),
+            lit(&e.prev_hash),
+            lit(&e.hash)
+        );
+        assert_eq!(store.raw_execute(&sql).await.unwrap(), 1);
+    }
+    let b = broken(&store).await;
+    assert!(
+        matches!(b, ChainBreak::Edited { seq: 3 } | ChainBreak::Link { seq: 3 }),
+        "swapping events 3 and 4 should break the chain at 3, got: {b}"
+    );
+}
+
+/// Editing an event and recomputing its own hash still breaks the link from the next one.
+async fn check_audit_rehashed(store: Store, _raw: RawDb) {
+    let events = ten_events(&store).await;
+    let e = &events[3];
+    let hash = event_hash(
+        &e.prev_hash,
+        e.seq,
+        e.at,
+        &NewEvent {
+            actor: &e.actor,
+            site: &e.site,
+            action: &e.action,
+            subject: "rewritten",
+        },
+    );
+    store
+        .raw_execute(&format!(
+            "UPDATE audit_events SET subject = 'rewritten', hash = {} WHERE seq = 4",
+            lit(&hash)
+        ))
+        .await
+        .unwrap();
+    assert_eq!(broken(&store).await, ChainBreak::Link { seq: 5 });
+}
+
+/// Deleting the last event and rewinding the head's counter is caught by the head's hash.
+async fn check_audit_head_rewound(store: Store, _raw: RawDb) {
+    ten_events(&store).await;
+    store
+        .raw_execute("DELETE FROM audit_events WHERE seq = 10")
+        .await
+        .unwrap();
+    store
+        .raw_execute("UPDATE audit_head SET seq = 9 WHERE id = 1")
+        .await
+        .unwrap();
+    assert_eq!(broken(&store).await, ChainBreak::Head { seq: 9 });
+}
