@@ -326,10 +326,19 @@ impl App {
         if !scope.can(Permission::ViewAudit) {
             return Err(AppError::Forbidden);
         }
-        Ok(self
+        let sites = scope.sites_for(Permission::ViewAudit);
+        let mut events = self
             .store
-            .audit_events(subject, limit.clamp(1, 10_000))
-            .await?)
+            .audit_events_at(&sites, subject, limit.clamp(1, 10_000))
+            .await?;
+        // Show site codes rather than internal ids.
+        let all = self.sites_cached().await?;
+        for e in &mut events {
+            if e.site != "*" {
+                e.site = site_code(&all, &e.site);
+            }
+        }
+        Ok(events)
     }
 
     /// Walks the audit chain: the number of events, or where it first breaks.

@@ -65,9 +65,15 @@ impl Throttle {
         }
     }
 
+    /// The account's key, normalised as sign-in looks the user up (trimmed), so that
+    /// `" siti"` and `"siti"` share one counter.
+    fn account_key(username: &str) -> String {
+        format!("u:{}", username.trim().to_lowercase())
+    }
+
     fn keys(username: &str, addr: &str) -> [(String, bool); 2] {
         [
-            (format!("u:{}", username.to_lowercase()), true),
+            (Self::account_key(username), true),
             (format!("a:{addr}"), false),
         ]
     }
@@ -116,7 +122,7 @@ impl Throttle {
 
     pub fn succeed(&self, username: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&format!("u:{}", username.to_lowercase()));
+        map.remove(&Self::account_key(username));
     }
 }
 

@@ -127,7 +127,13 @@ impl App {
             Some(c) => allowed
                 .into_iter()
                 .find(|s| s.code.eq_ignore_ascii_case(c.trim()))
-                .ok_or(AppError::Forbidden),
+                .ok_or_else(|| {
+                    // An unknown site and a site the caller may not use read the same.
+                    AppError::Invalid(pulang_domain::Validation {
+                        errors: vec![pulang_domain::FieldIssue::new("site", "site_not_allowed")],
+                        warnings: vec![],
+                    })
+                }),
             None if allowed.len() == 1 => Ok(allowed[0]),
             None => Err(AppError::Invalid(pulang_domain::Validation {
                 errors: vec![pulang_domain::FieldIssue::new("site", "required")],
@@ -207,6 +213,9 @@ impl App {
         reveal: bool,
     ) -> Result<PersonPage, AppError> {
         let filter = scope.sites_for(Permission::ReadPersonMinimal);
+        if filter == SiteFilter::Only(vec![]) {
+            return Err(AppError::Forbidden);
+        }
         let action = if reveal {
             "person.reveal"
         } else {
@@ -258,6 +267,9 @@ impl App {
         id: &str,
     ) -> Result<PersonRecord, AppError> {
         let filter = scope.sites_for(Permission::EditPerson);
+        if filter == SiteFilter::Only(vec![]) {
+            return Err(AppError::Forbidden);
+        }
         Ok(self
             .store
             .read_person(&scope.actor(), &filter, id, "person.read_for_edit")
@@ -350,7 +362,7 @@ impl App {
             .await?;
         Ok(SearchPage {
             items,
-            total: total + exact,
+            total,
             offset,
             limit,
         })

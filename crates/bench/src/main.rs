@@ -78,18 +78,35 @@ where
     for h in handles {
         lat.push(h.await??);
     }
-    Ok(Run { name, n, wall: start.elapsed(), lat })
+    Ok(Run {
+        name,
+        n,
+        wall: start.elapsed(),
+        lat,
+    })
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let o = Opts::parse();
     let dir = tempfile::tempdir()?;
-    let cfg = DataConfig { data_dir: dir.path().to_path_buf(), database_url: o.database.clone() };
-    let app = App::open(&cfg).await.map_err(|e| anyhow::anyhow!("{e}"))?.app;
+    let cfg = DataConfig {
+        data_dir: dir.path().to_path_buf(),
+        database_url: o.database.clone(),
+    };
+    let app = App::open(&cfg)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .app;
     let op = AccessScope::local_operator();
-    app.add_site(&op, "BEN", "Bench site", "Asia/Phnom_Penh").await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    eprintln!("backend: {:?}; prefilling {} people…", app.backend(), o.prefill);
+    app.add_site(&op, "BEN", "Bench site", "Asia/Phnom_Penh")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!(
+        "backend: {:?}; prefilling {} people…",
+        app.backend(),
+        o.prefill
+    );
 
     let t = Instant::now();
     let pre = Arc::new(rows(1, o.prefill));
@@ -99,10 +116,17 @@ async fn main() -> anyhow::Result<()> {
             let (app, op, pre) = (app.clone(), op.clone(), pre.clone());
             async move {
                 let (person, encounter) = pre[i].clone();
-                app.register_person(&op, Submission { person, encounter, confirm_warnings: true })
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| anyhow::anyhow!("{e}"))
+                app.register_person(
+                    &op,
+                    Submission {
+                        person,
+                        encounter,
+                        confirm_warnings: true,
+                    },
+                )
+                .await
+                .map(|_| ())
+                .map_err(|e| anyhow::anyhow!("{e}"))
             }
         })
         .await?;
@@ -155,33 +179,65 @@ async fn main() -> anyhow::Result<()> {
 
     let via_app = {
         let (app, op, m, off) = (app.clone(), op.clone(), measured.clone(), o.count);
-        drive("app layer (encrypt + audit)", o.count, o.clients, move |i| {
-            let (app, op, m) = (app.clone(), op.clone(), m.clone());
-            async move {
-                let (person, encounter) = m[off + i].clone();
-                app.register_person(&op, Submission { person, encounter, confirm_warnings: true })
+        drive(
+            "app layer (encrypt + audit)",
+            o.count,
+            o.clients,
+            move |i| {
+                let (app, op, m) = (app.clone(), op.clone(), m.clone());
+                async move {
+                    let (person, encounter) = m[off + i].clone();
+                    app.register_person(
+                        &op,
+                        Submission {
+                            person,
+                            encounter,
+                            confirm_warnings: true,
+                        },
+                    )
                     .await
                     .map(|_| ())
                     .map_err(|e| anyhow::anyhow!("{e}"))
-            }
-        })
+                }
+            },
+        )
         .await?
     };
 
     // HTTP: the real server in this process, clients with an API token.
-    app.add_user(&op, "bench", "bench-password-123", pulang_app::domain::Role::Registrar, Some("BEN"))
+    app.add_user(
+        &op,
+        "bench",
+        "bench-password-123",
+        pulang_app::domain::Role::Registrar,
+        Some("BEN"),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let token = app
+        .create_token(&op, "bench")
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let token = app.create_token(&op, "bench").await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(pulang_web::serve(app.clone(), Default::default(), listener, async {
-        let _ = stop_rx.await;
-    }));
-    let client = reqwest::Client::builder().pool_max_idle_per_host(o.clients).build()?;
+    let server = tokio::spawn(pulang_web::serve(
+        app.clone(),
+        Default::default(),
+        listener,
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(o.clients)
+        .build()?;
     let via_http = {
-        let (m, off, url) = (measured.clone(), o.count * 2, format!("http://{addr}/api/v1/people"));
+        let (m, off, url) = (
+            measured.clone(),
+            o.count * 2,
+            format!("http://{addr}/api/v1/people"),
+        );
         drive("HTTP JSON API (encrypt + audit)", o.count, o.clients, move |i| {
             let (m, client, url, token) = (m.clone(), client.clone(), url.clone(), token.clone());
             async move {
@@ -210,7 +266,10 @@ async fn main() -> anyhow::Result<()> {
         o.clients,
         o.count
     );
-    println!("{:<34} {:>10} {:>10} {:>10} {:>14}", "method", "per sec", "p50 ms", "p99 ms", "vs baseline");
+    println!(
+        "{:<34} {:>10} {:>10} {:>10} {:>14}",
+        "method", "per sec", "p50 ms", "p99 ms", "vs baseline"
+    );
     for r in [&base, &via_app, &via_http] {
         println!(
             "{:<34} {:>10.0} {:>10.2} {:>10.2} {:>13.2}x",
@@ -224,8 +283,16 @@ async fn main() -> anyhow::Result<()> {
     println!();
     println!(
         "target: HTTP >= 1000/s ({}), p99 < 50 ms ({})",
-        if via_http.rate() >= 1000.0 { "met" } else { "NOT met" },
-        if via_http.pct(0.99) < Duration::from_millis(50) { "met" } else { "NOT met" }
+        if via_http.rate() >= 1000.0 {
+            "met"
+        } else {
+            "NOT met"
+        },
+        if via_http.pct(0.99) < Duration::from_millis(50) {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
     app.close().await;
     Ok(())

@@ -355,6 +355,9 @@ impl PersonForm {
                 .push(FieldIssue::new("origin_province", "too_long"));
         }
         let languages = clean_list(&self.languages);
+        if languages.len() > 20 || languages.iter().any(|l| l.chars().count() > MAX_TEXT) {
+            v.errors.push(FieldIssue::new("languages", "too_long"));
+        }
         if !v.errors.is_empty() {
             return (None, v);
         }

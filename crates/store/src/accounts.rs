@@ -73,7 +73,7 @@ impl Store {
                     .execute(&mut *conn)
                     .await
                     .map_err(|e| StoreError::from_db(e, "site code"))?;
-                append(conn, NewEvent { actor: &actor, site: &s.code, action: "site.create", subject: &s.id }).await?;
+                append(conn, NewEvent { actor: &actor, site: &s.id, action: "site.create", subject: &s.id }).await?;
                 Ok(())
             })
         })

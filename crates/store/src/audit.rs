@@ -7,7 +7,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
-use crate::{now_ms, Store, StoreError};
+use crate::{now_ms, SiteFilter, Store, StoreError};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -149,25 +149,48 @@ impl Store {
         subject: Option<&str>,
         limit: i64,
     ) -> Result<Vec<AuditEvent>, StoreError> {
-        let rows = match subject {
-            Some(s) => {
-                sqlx::query(&format!(
-                    "SELECT {COLS} FROM audit_events WHERE subject = $1 ORDER BY seq DESC LIMIT $2"
-                ))
-                .bind(s)
-                .bind(limit)
-                .fetch_all(self.pool())
-                .await?
+        self.audit_events_at(&SiteFilter::All, subject, limit).await
+    }
+
+    /// The newest events about the given sites (events recorded with a site id), optionally only
+    /// those about `subject`. `SiteFilter::All` also includes events not tied to a site (`*`).
+    pub async fn audit_events_at(
+        &self,
+        sites: &SiteFilter,
+        subject: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let mut clauses = Vec::new();
+        let mut params: Vec<String> = Vec::new();
+        if let Some(s) = subject {
+            params.push(s.to_string());
+            clauses.push(format!("subject = ${}", params.len()));
+        }
+        if let SiteFilter::Only(ids) = sites {
+            if ids.is_empty() {
+                return Ok(Vec::new());
             }
-            None => {
-                sqlx::query(&format!(
-                    "SELECT {COLS} FROM audit_events ORDER BY seq DESC LIMIT $1"
-                ))
-                .bind(limit)
-                .fetch_all(self.pool())
-                .await?
+            let mut ph = Vec::new();
+            for id in ids {
+                params.push(id.clone());
+                ph.push(format!("${}", params.len()));
             }
+            clauses.push(format!("site IN ({})", ph.join(", ")));
+        }
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
         };
+        let sql = format!(
+            "SELECT {COLS} FROM audit_events {filter} ORDER BY seq DESC LIMIT ${}",
+            params.len() + 1
+        );
+        let mut q = sqlx::query(&sql);
+        for p in params {
+            q = q.bind(p);
+        }
+        let rows = q.bind(limit).fetch_all(self.pool()).await?;
         Ok(rows.iter().map(to_event).collect::<Result<_, _>>()?)
     }
 

@@ -323,7 +323,7 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
                 write_history(conn, &keys, &id, 1, &actor.username, &history_changes).await?;
-                append(conn, NewEvent { actor: &actor.username, site: &site.code, action: "person.create", subject: &id }).await?;
+                append(conn, NewEvent { actor: &actor.username, site: &site.id, action: "person.create", subject: &id }).await?;
                 Ok(PersonRecord {
                     id,
                     site_id: site.id.clone(),
@@ -494,9 +494,11 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         let digest = self.keys().blind_index(kind, normalised);
         let (clause, params) = site_clause(filter, 2);
+        // `clause` names `site_id` unqualified (only `people` has that column): prefixing it with
+        // `p.` broke SiteFilter::All ("p.1=1") and Only([]).
         let sql = format!(
             "SELECT DISTINCT l.person_id FROM person_lookup l JOIN people p ON p.id = l.person_id \
-             WHERE l.digest = $1 AND p.{clause}"
+             WHERE l.digest = $1 AND {clause}"
         );
         let mut q = sqlx::query(&sql).bind(digest);
         for p in params {

@@ -234,7 +234,10 @@ fn with_database_replaces_only_the_path() {
         with_database("postgresql://u:p@h/db?sslmode=disable", "x"),
         "postgresql://u:p@h/x?sslmode=disable"
     );
-    assert_eq!(with_database("postgres://h:5432", "x"), "postgres://h:5432/x");
+    assert_eq!(
+        with_database("postgres://h:5432", "x"),
+        "postgres://h:5432/x"
+    );
     assert_eq!(mask("postgres://u:secret@h/db"), "postgres://u:***@h/db");
 }
 
@@ -382,7 +385,12 @@ async fn check_accounts(store: Store, _raw: RawDb) {
         }]
     );
     assert_eq!(
-        store.user_by_id(&siti).await.unwrap().expect("by id").username,
+        store
+            .user_by_id(&siti)
+            .await
+            .unwrap()
+            .expect("by id")
+            .username,
         "siti"
     );
     assert!(store.user_by_username("nobody").await.unwrap().is_none());
@@ -487,7 +495,12 @@ async fn check_accounts(store: Store, _raw: RawDb) {
         .await
         .unwrap();
     assert_eq!(
-        store.user_by_id(&siti).await.unwrap().unwrap().password_hash,
+        store
+            .user_by_id(&siti)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
         "$argon2id$fake-new"
     );
     assert!(store.session("sess-p").await.unwrap().is_none());
@@ -497,7 +510,10 @@ async fn check_accounts(store: Store, _raw: RawDb) {
     ));
 
     // Tokens.
-    store.create_token(&op, &siti, "tok-digest-1").await.unwrap();
+    store
+        .create_token(&op, &siti, "tok-digest-1")
+        .await
+        .unwrap();
     assert_eq!(
         store.token_user("tok-digest-1").await.unwrap().as_deref(),
         Some(siti.as_str())
@@ -628,7 +644,11 @@ async fn check_read_filter(store: Store, _raw: RawDb) {
             Err(StoreError::NotFound) => {}
             other => panic!("read outside the filter {filter:?}: expected NotFound, got {other:?}"),
         }
-        assert_eq!(intact(&store).await, before + 1, "the denied read is audited");
+        assert_eq!(
+            intact(&store).await,
+            before + 1,
+            "the denied read is audited"
+        );
         let e = newest_event(&store, &p.id).await;
         assert_eq!(e.action, "person.read_denied");
         assert_eq!(e.actor, "caseworker");
@@ -732,13 +752,13 @@ async fn check_update_history(store: Store, _raw: RawDb) {
         .iter()
         .any(|c| c.field == "full_name" && c.after.as_deref() == Some("Siti Rahayu")));
     assert!(h[1].changes.iter().all(|c| c.before.is_none()));
+    assert_eq!(newest_event(&store, &p.id).await.action, "person.update");
     assert_eq!(
-        newest_event(&store, &p.id).await.action,
-        "person.update"
-    );
-    assert_eq!(
-        store.lookup(&SiteFilter::All, "phone", "+6285712345678").await.unwrap(),
-        [p.id.clone()]
+        store
+            .lookup(&SiteFilter::All, "phone", "+6285712345678")
+            .await
+            .unwrap(),
+        vec![p.id.clone()]
     );
 
     // A stale version is rejected and nothing changes.
@@ -774,7 +794,11 @@ async fn check_update_history(store: Store, _raw: RawDb) {
         .await
         .unwrap();
     assert_eq!(same.version, 2);
-    assert_eq!(intact(&store).await, events, "failed or empty updates are not audited");
+    assert_eq!(
+        intact(&store).await,
+        events,
+        "failed or empty updates are not audited"
+    );
     assert_eq!(store.history(&p.id).await.unwrap().len(), 2);
     assert!(store
         .lookup(&SiteFilter::All, "nik", "3201010101010009")
@@ -812,7 +836,9 @@ async fn check_update_history(store: Store, _raw: RawDb) {
             .await
     });
     for t in tasks {
-        t.await.unwrap().expect("audit event next to a failing write");
+        t.await
+            .unwrap()
+            .expect("audit event next to a failing write");
     }
     assert!(matches!(
         stale.await.unwrap(),
@@ -880,7 +906,7 @@ async fn check_failed_writes_leave_nothing(store: Store, _raw: RawDb) {
     ] {
         assert_eq!(
             store.lookup(&SiteFilter::All, kind, v).await.unwrap(),
-            [p.id.clone()],
+            vec![p.id.clone()],
             "old {kind} look-up survives"
         );
     }
@@ -913,10 +939,13 @@ async fn check_lookup(store: Store, _raw: RawDb) {
         async move { sorted(s.lookup(&f, kind, v).await.unwrap()) }
     };
     for (kind, v) in [("nik", "3201014405960001"), ("passport", "C1234567")] {
-        assert_eq!(look(SiteFilter::All, kind, v).await, [p.id.clone()]);
-        assert_eq!(look(only(&[&pnh]), kind, v).await, [p.id.clone()]);
-        assert_eq!(look(only(&[&bkk, &pnh]), kind, v).await, [p.id.clone()]);
-        assert!(look(only(&[&bkk]), kind, v).await.is_empty(), "{kind} outside the filter");
+        assert_eq!(look(SiteFilter::All, kind, v).await, vec![p.id.clone()]);
+        assert_eq!(look(only(&[&pnh]), kind, v).await, vec![p.id.clone()]);
+        assert_eq!(look(only(&[&bkk, &pnh]), kind, v).await, vec![p.id.clone()]);
+        assert!(
+            look(only(&[&bkk]), kind, v).await.is_empty(),
+            "{kind} outside the filter"
+        );
         assert!(look(SiteFilter::Only(vec![]), kind, v).await.is_empty());
     }
     // A phone shared by people on two sites.
@@ -925,14 +954,31 @@ async fn check_lookup(store: Store, _raw: RawDb) {
         look(SiteFilter::All, "phone", shared).await,
         sorted(vec![p.id.clone(), q.id.clone()])
     );
-    assert_eq!(look(only(&[&pnh]), "phone", shared).await, [p.id.clone()]);
-    assert_eq!(look(only(&[&bkk]), "phone", shared).await, [q.id.clone()]);
-    assert_eq!(look(SiteFilter::All, "phone", "+855123456789").await, [q.id.clone()]);
-    assert!(look(only(&[&pnh]), "phone", "+855123456789").await.is_empty());
+    assert_eq!(
+        look(only(&[&pnh]), "phone", shared).await,
+        vec![p.id.clone()]
+    );
+    assert_eq!(
+        look(only(&[&bkk]), "phone", shared).await,
+        vec![q.id.clone()]
+    );
+    assert_eq!(
+        look(SiteFilter::All, "phone", "+855123456789").await,
+        vec![q.id.clone()]
+    );
+    assert!(look(only(&[&pnh]), "phone", "+855123456789")
+        .await
+        .is_empty());
     // Unknown values, and values under the wrong kind, find nobody.
-    assert!(look(SiteFilter::All, "nik", "3201014405960002").await.is_empty());
-    assert!(look(SiteFilter::All, "phone", "3201014405960001").await.is_empty());
-    assert!(look(SiteFilter::All, "passport", "3201014405960001").await.is_empty());
+    assert!(look(SiteFilter::All, "nik", "3201014405960002")
+        .await
+        .is_empty());
+    assert!(look(SiteFilter::All, "phone", "3201014405960001")
+        .await
+        .is_empty());
+    assert!(look(SiteFilter::All, "passport", "3201014405960001")
+        .await
+        .is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1062,7 +1108,10 @@ async fn check_encryption_at_rest(store: Store, raw: RawDb) {
             assert!(!d.contains(v), "digest {d} holds {v}");
             assert!(!d.contains(&hex::encode(v)), "digest {d} is the hex of {v}");
             let unkeyed = hex::encode(Sha256::digest(v.as_bytes()));
-            assert!(!unkeyed.starts_with(d.as_str()), "digest of {v} is not keyed");
+            assert!(
+                !unkeyed.starts_with(d.as_str()),
+                "digest of {v} is not keyed"
+            );
         }
     }
     // The history table names fields but holds no values.
@@ -1074,33 +1123,39 @@ async fn check_encryption_at_rest(store: Store, raw: RawDb) {
 
     match &raw {
         RawDb::Sqlite { dir } => {
+            sqlite_files_hold_no_plaintext(dir, &p.case_number, "store open");
             store.close().await;
-            sqlite_files_hold_no_plaintext(dir, &p.case_number);
+            sqlite_files_hold_no_plaintext(dir, &p.case_number, "store closed");
         }
         RawDb::Postgres { url } => pg_files_hold_no_plaintext(url, &p.case_number).await,
     }
 }
 
-fn sqlite_files_hold_no_plaintext(dir: &Path, case_number: &str) {
-    let main = dir.join("pulang.sqlite3");
-    let bytes = std::fs::read(&main).expect("read pulang.sqlite3");
-    // Positive control: these bytes are the data (plain columns are found).
-    assert!(
-        contains(&bytes, case_number.as_bytes()) && contains(&bytes, b"Shelter Mae Sot"),
-        "the database file does not hold the case number: reading the wrong file?"
-    );
-    assert_no_plaintext("pulang.sqlite3", &bytes);
-    let mut read = vec!["pulang.sqlite3".to_string()];
+/// Reads `pulang.sqlite3` and its `-wal` (and `-shm`) files, whichever exist.
+fn sqlite_files_hold_no_plaintext(dir: &Path, case_number: &str, when: &str) {
+    let mut all = Vec::new();
+    let mut read = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with("pulang.sqlite3-") {
+        if name == "pulang.sqlite3" || name.starts_with("pulang.sqlite3-") {
             let bytes = std::fs::read(entry.path()).unwrap();
-            assert_no_plaintext(&name, &bytes);
-            read.push(name);
+            assert_no_plaintext(&format!("{name} ({when})"), &bytes);
+            read.push(format!("{name}: {} bytes", bytes.len()));
+            all.extend_from_slice(&bytes);
         }
     }
-    println!("SQLite files checked for plaintext: {read:?}");
+    assert!(
+        read.iter().any(|r| r.starts_with("pulang.sqlite3:")),
+        "no pulang.sqlite3 in {}",
+        dir.display()
+    );
+    // Positive control: these bytes are the data (plain columns are found).
+    assert!(
+        contains(&all, case_number.as_bytes()) && contains(&all, b"Shelter Mae Sot"),
+        "the database files do not hold the case number ({when}): reading the wrong files?"
+    );
+    println!("SQLite files checked for plaintext ({when}): {read:?}");
 }
 
 async fn pg_files_hold_no_plaintext(url: &str, case_number: &str) {
@@ -1110,6 +1165,7 @@ async fn pg_files_hold_no_plaintext(url: &str, case_number: &str) {
         .fetch_one(&mut c)
         .await
         .unwrap();
+    let data_dir = PathBuf::from(data_dir);
     let tables = [
         "people",
         "encounters",
@@ -1117,66 +1173,15 @@ async fn pg_files_hold_no_plaintext(url: &str, case_number: &str) {
         "person_lookup",
         "audit_events",
     ];
-    let mut files = Vec::new();
-    for t in tables {
-        // The table, its TOAST table and its indexes.
-        let paths: Vec<String> = sqlx::query_scalar(
-            "SELECT pg_relation_filepath(c.oid) FROM pg_class c WHERE c.oid = $1::regclass \
-             OR c.oid = (SELECT reltoastrelid FROM pg_class WHERE oid = $1::regclass) \
-             OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = $1::regclass)",
-        )
-        .bind(t)
-        .fetch_all(&mut c)
-        .await
-        .unwrap();
-        assert!(!paths.is_empty(), "no files for {t}");
-        files.extend(paths.into_iter().map(|p| (t, Path::new(&data_dir).join(p))));
-    }
-    let people = &files[0].1;
-    let readable = std::fs::metadata(people).is_ok_and(|m| m.len() > 0);
-    if readable {
-        let db_dir = people.parent().unwrap().to_path_buf();
-        for (t, f) in &files {
-            // Main fork plus any further 1 GB segments.
-            let mut n = 0;
-            for entry in std::fs::read_dir(&db_dir).unwrap() {
-                let entry = entry.unwrap();
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let base = f.file_name().unwrap().to_string_lossy().into_owned();
-                if name == base || name.starts_with(&format!("{base}.")) {
-                    let bytes = std::fs::read(entry.path()).unwrap();
-                    if *t == "people" && name == base {
-                        assert!(
-                            contains(&bytes, case_number.as_bytes()),
-                            "{} does not hold the case number after CHECKPOINT: wrong file?",
-                            entry.path().display()
-                        );
-                    }
-                    assert_no_plaintext(&format!("{t} ({})", entry.path().display()), &bytes);
-                    n += 1;
-                }
-            }
-            assert!(n > 0 || *t != "people", "no file for {t}");
-        }
-        // And every other file of this database (catalogs, free space maps, ...).
-        let mut total = 0usize;
-        for entry in std::fs::read_dir(&db_dir).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_type().unwrap().is_file() {
-                let bytes = std::fs::read(entry.path()).unwrap();
-                total += bytes.len();
-                assert_no_plaintext(&entry.path().display().to_string(), &bytes);
-            }
-        }
+    let main_file = |t: &'static str| {
+        sqlx::query_scalar::<_, String>("SELECT pg_relation_filepath($1::regclass)").bind(t)
+    };
+    let people = data_dir.join(main_file("people").fetch_one(&mut c).await.unwrap());
+    if std::fs::metadata(&people).is_err() {
         println!(
-            "PostgreSQL files checked for plaintext: {} ({} relation files, {total} bytes in all)",
-            db_dir.display(),
-            files.len()
-        );
-    } else {
-        println!(
-            "note: cannot read PostgreSQL's data directory {data_dir} from here; \
-             checking the tables' text output instead"
+            "note: cannot read PostgreSQL's data directory {} from here; \
+             checking the tables' text output instead",
+            data_dir.display()
         );
         for t in tables {
             let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT {t}::text FROM {t}"))
@@ -1193,8 +1198,45 @@ async fn pg_files_hold_no_plaintext(url: &str, case_number: &str) {
                 );
             }
         }
+        let _ = c.close().await;
+        return;
+    }
+    // Each table's file exists and, after the CHECKPOINT, holds its rows.
+    for t in tables {
+        let f = data_dir.join(main_file(t).fetch_one(&mut c).await.unwrap());
+        let bytes = std::fs::read(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        assert!(!bytes.is_empty(), "{t}'s file {} is empty", f.display());
+        if t == "people" {
+            assert!(
+                contains(&bytes, case_number.as_bytes()),
+                "{} does not hold the case number after CHECKPOINT: wrong file?",
+                f.display()
+            );
+        }
+        assert_eq!(
+            f.parent(),
+            people.parent(),
+            "{t} lives in another directory"
+        );
     }
     let _ = c.close().await;
+    // Every file of this database: the tables above, their TOAST tables and indexes, catalogs,
+    // free space and visibility maps.
+    let db_dir = people.parent().unwrap();
+    let (mut files, mut total) = (0usize, 0usize);
+    for entry in std::fs::read_dir(db_dir).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            total += bytes.len();
+            files += 1;
+            assert_no_plaintext(&entry.path().display().to_string(), &bytes);
+        }
+    }
+    println!(
+        "PostgreSQL files checked for plaintext: {files} files, {total} bytes in {}",
+        db_dir.display()
+    );
 }
 
 /// Ciphertext is bound to its record and field: moved elsewhere, it no longer decrypts.
@@ -1274,7 +1316,11 @@ async fn check_audit_intact(store: Store, _raw: RawDb) {
     let events = ten_events(&store).await;
     let mut prev = GENESIS.to_string();
     for e in &events {
-        assert_eq!(e.prev_hash, prev, "event {} links to its predecessor", e.seq);
+        assert_eq!(
+            e.prev_hash, prev,
+            "event {} links to its predecessor",
+            e.seq
+        );
         let h = event_hash(
             &e.prev_hash,
             e.seq,
@@ -1293,7 +1339,10 @@ async fn check_audit_intact(store: Store, _raw: RawDb) {
     assert_eq!(events[1].action, "user.create");
     assert_eq!(events[9].subject, "subject-10");
     // Appending after a verification keeps the chain intact.
-    store.audit("tester", "PNH", "test.more", "x").await.unwrap();
+    store
+        .audit("tester", "PNH", "test.more", "x")
+        .await
+        .unwrap();
     assert_eq!(store.verify_audit().await.unwrap(), Ok(11));
 }
 
@@ -1352,7 +1401,10 @@ async fn check_audit_swapped(store: Store, _raw: RawDb) {
     }
     let b = broken(&store).await;
     assert!(
-        matches!(b, ChainBreak::Edited { seq: 3 } | ChainBreak::Link { seq: 3 }),
+        matches!(
+            b,
+            ChainBreak::Edited { seq: 3 } | ChainBreak::Link { seq: 3 }
+        ),
         "swapping events 3 and 4 should break the chain at 3, got: {b}"
     );
 }

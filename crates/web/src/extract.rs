@@ -150,7 +150,7 @@ impl FromRequestParts<AppState> for Api {
                 .headers
                 .get("x-csrf-token")
                 .and_then(|v| v.to_str().ok());
-            if sent != Some(csrf.as_str()) {
+            if !sent.is_some_and(|v| same_secret(v, &csrf)) {
                 return Err(Problem::from(AppError::Forbidden)
                     .detail("missing or wrong X-CSRF-Token")
                     .into_response());

@@ -500,7 +500,7 @@ fn field(l: Lang, f: &PersonFormView, name: &str, kind: &str, extra: Markup) -> 
             @if kind == "textarea" {
                 textarea #(name) name=(name) rows="3" aria-invalid=[has_err.then_some("true")] aria-describedby={ (name) "-msg" } { (f.val(name)) }
             } @else {
-                input #(name) name=(name) type=(kind) value=(f.val(name)) aria-invalid=[has_err.then_some("true")] aria-describedby={ (name) "-msg" };
+                input #(name) name=(name) type=(kind) value=(f.val(name)) autofocus[name == "full_name"] aria-invalid=[has_err.then_some("true")] aria-describedby={ (name) "-msg" };
             }
             (extra)
             div id={ (name) "-msg" } {
@@ -998,6 +998,9 @@ pub async fn admin_add_site(
         .await;
     let msg = match r {
         Ok(site) => Ok(t1(web.lang, "admin-site-added", "code", site.code)),
+        Err(AppError::Forbidden) => {
+            return error_page(&Chrome::of(&web, &uri), AppError::Forbidden)
+        }
         Err(e) => Err(e.to_string()),
     };
     admin_view(&s, &web, &uri, Some(msg)).await
@@ -1029,6 +1032,9 @@ pub async fn admin_add_user(
         .await;
     let msg = match r {
         Ok(_) => Ok(t1(web.lang, "admin-user-added", "username", username)),
+        Err(AppError::Forbidden) => {
+            return error_page(&Chrome::of(&web, &uri), AppError::Forbidden)
+        }
         Err(e) => Err(e.to_string()),
     };
     admin_view(&s, &web, &uri, Some(msg)).await
@@ -1047,6 +1053,9 @@ pub async fn admin_revoke(
     }
     let msg = match s.app.revoke_sessions(&web.scope, &username).await {
         Ok(n) => Ok(t1(web.lang, "admin-revoked", "count", n as i64)),
+        Err(AppError::Forbidden) => {
+            return error_page(&Chrome::of(&web, &uri), AppError::Forbidden)
+        }
         Err(e) => Err(e.to_string()),
     };
     admin_view(&s, &web, &uri, Some(msg)).await

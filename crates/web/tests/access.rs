@@ -63,7 +63,8 @@ const MATRIX: &[Row] = &[
     row("POST", "/logout",                        NA,    [303,   303,   303,   303,   303,   303,   303,   303]),
     row("GET",  "/people",                        NA,    [200,   200,   200,   200,   200,   403,   403,   303]),
     row("POST", "/people",                        Own,   [303,   303,   303,   303,   403,   403,   403,   303]),
-    row("POST", "/people",                        Other, [303,   403,   403,   403,   403,   403,   403,   303]),
+    // Another site in the form is a field error on `site` (422), as for an unknown site.
+    row("POST", "/people",                        Other, [303,   422,   422,   422,   403,   403,   403,   303]),
     row("GET",  "/people/new",                    NA,    [200,   200,   200,   200,   403,   403,   403,   303]),
     row("GET",  "/people/{id}",                   Own,   [200,   200,   200,   200,   200,   403,   403,   303]),
     row("GET",  "/people/{id}",                   Other, [200,   404,   404,   404,   404,   403,   403,   303]),
@@ -78,8 +79,8 @@ const MATRIX: &[Row] = &[
     row("POST", "/admin/sites",                   NA,    [200,   403,   403,   403,   403,   403,   403,   303]),
     row("POST", "/admin/users",                   Own,   [200,   200,   403,   403,   403,   403,   403,   303]),
     row("POST", "/admin/users",                   Other, [200,   403,   403,   403,   403,   403,   403,   303]),
-    row("POST", "/admin/users/{user}/revoke",     Own,   [200,   200,   403,   403,   403,   403,   403,   303]),
-    row("POST", "/admin/users/{user}/revoke",     Other, [200,   403,   403,   403,   403,   403,   403,   303]),
+    row("POST", "/admin/users/{username}/revoke",     Own,   [200,   200,   403,   403,   403,   403,   403,   303]),
+    row("POST", "/admin/users/{username}/revoke",     Other, [200,   403,   403,   403,   403,   403,   403,   303]),
     row("GET",  "/audit",                         NA,    [200,   200,   403,   403,   403,   403,   200,   303]),
     row("GET",  "/stats",                         NA,    [200,   200,   200,   200,   403,   200,   200,   303]),
     // API
@@ -87,7 +88,7 @@ const MATRIX: &[Row] = &[
     row("GET",  "/api/v1/sites",                  NA,    [200,   200,   200,   200,   200,   200,   200,   401]),
     row("GET",  "/api/v1/people",                 NA,    [200,   200,   200,   200,   200,   403,   403,   401]),
     row("POST", "/api/v1/people",                 Own,   [201,   201,   201,   201,   403,   403,   403,   401]),
-    row("POST", "/api/v1/people",                 Other, [201,   403,   403,   403,   403,   403,   403,   401]),
+    row("POST", "/api/v1/people",                 Other, [201,   422,   422,   422,   403,   403,   403,   401]),
     row("GET",  "/api/v1/people/{id}",            Own,   [200,   200,   200,   200,   200,   403,   403,   401]),
     row("GET",  "/api/v1/people/{id}",            Other, [200,   404,   404,   404,   404,   403,   403,   401]),
     row("GET",  "/api/v1/people/{id}?reveal=true",Own,   [200,   200,   200,   200,   200,   403,   403,   401]),
@@ -174,7 +175,7 @@ async fn build(
     let uri = r
         .path
         .replace("{id}", person)
-        .replace("{user}", dummy)
+        .replace("{username}", dummy)
         .replace("{code}", "en");
     let creds = who.username().map(|_| env.creds(who).clone());
     // Logging out must not end the session the other rows use.
@@ -214,7 +215,7 @@ async fn build(
         ]),
         ("POST", "/logout")
         | ("POST", "/people/{id}/reveal")
-        | ("POST", "/admin/users/{user}/revoke") => Some(vec![]),
+        | ("POST", "/admin/users/{username}/revoke") => Some(vec![]),
         ("POST", "/people") => Some(vec![
             ("full_name", name.clone()),
             ("sex", "F".into()),
@@ -453,10 +454,7 @@ async fn route_role_site_matrix() {
             r.method,
             r.path,
             format!("{:?}", r.target),
-            cells
-                .iter()
-                .map(|c| format!("{c:>6}"))
-                .collect::<String>()
+            cells.iter().map(|c| format!("{c:>6}")).collect::<String>()
         );
     }
     println!(
@@ -498,11 +496,7 @@ async fn form_posts_without_the_right_csrf_are_refused_and_save_nothing() {
     let admin = env.creds(Who::GlobalAdmin).clone();
     let people = env.person_count().await;
     let register = |csrf: Option<&str>| {
-        let mut f = vec![
-            ("full_name", "Csrf Victim"),
-            ("sex", "F"),
-            ("site", "PNH"),
-        ];
+        let mut f = vec![("full_name", "Csrf Victim"), ("sex", "F"), ("site", "PNH")];
         if let Some(c) = csrf {
             f.insert(0, ("csrf", c));
         }
@@ -584,7 +578,11 @@ async fn form_posts_without_the_right_csrf_are_refused_and_save_nothing() {
     assert_eq!(res.status, StatusCode::OK, "session ended without CSRF");
     // With it, the session ends.
     let res = env
-        .send(session_form("/logout", &reg.session, &[("csrf", &reg.csrf)]))
+        .send(session_form(
+            "/logout",
+            &reg.session,
+            &[("csrf", &reg.csrf)],
+        ))
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let res = env.send(session_get("/people", &reg.session)).await;
@@ -640,7 +638,12 @@ async fn api_writes_with_a_session_need_the_csrf_header() {
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
     // …and so does a bearer token, which needs no CSRF header.
     let res = env
-        .send(bearer_json("POST", "/api/v1/people", &reg.token, body.clone()))
+        .send(bearer_json(
+            "POST",
+            "/api/v1/people",
+            &reg.token,
+            body.clone(),
+        ))
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
     assert_eq!(env.person_count().await, people + 2);
@@ -651,4 +654,68 @@ async fn api_writes_with_a_session_need_the_csrf_header() {
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert_eq!(res.content_type(), "application/problem+json");
     assert_eq!(env.person_count().await, people + 2);
+}
+
+/// Search (by name, case number, NIK, passport or phone) finds only people on the caller's
+/// sites, and its count matches what it finds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_stays_within_the_callers_sites() {
+    let env = setup().await;
+    let queries = [
+        OWN_NAME,
+        OWN_NIK,
+        OWN_PASSPORT,
+        OWN_PHONE,
+        env.own_case.as_str(),
+        OTHER_NAME,
+        OTHER_NIK,
+        OTHER_PASSPORT,
+        env.other_case.as_str(),
+    ];
+    for who in [Who::GlobalAdmin, Who::Registrar, Who::Police] {
+        let c = env.creds(who);
+        for q in queries {
+            let is_other = [
+                OTHER_NAME,
+                OTHER_NIK,
+                OTHER_PASSPORT,
+                env.other_case.as_str(),
+            ]
+            .contains(&q);
+            let want: Vec<&str> = match (is_other, who) {
+                (true, Who::GlobalAdmin) => vec![env.other_id.as_str()],
+                (true, _) => vec![],
+                (false, _) => vec![env.own_id.as_str()],
+            };
+            let uri = format!(
+                "/api/v1/people?q={}",
+                form_encode(&[("", q)])[1..].to_owned()
+            );
+            let res = env.send(bearer_get(&uri, &c.token)).await;
+            assert_eq!(res.status, StatusCode::OK, "{who:?} {q}");
+            let v = res.json();
+            let got: Vec<&str> = v["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter_map(|i| i["id"].as_str())
+                .collect();
+            assert_eq!(got, want, "{who:?} searching {q:?}: {v}");
+            assert_eq!(v["total"], want.len(), "{who:?} searching {q:?}: total {v}");
+            let page = env
+                .send(session_get(
+                    &format!("/people?q={}", &uri[uri.find('=').unwrap_or(0) + 1..]),
+                    &c.session,
+                ))
+                .await;
+            assert_eq!(page.status, StatusCode::OK);
+            if want.is_empty() {
+                // (The query itself is echoed in the search box.)
+                assert!(
+                    !page.text().contains(&format!("/people/{}", env.other_id)),
+                    "{who:?} sees another site's person searching {q:?}"
+                );
+            }
+        }
+    }
 }

@@ -70,6 +70,7 @@ issue-nik-birth-date-mismatch = The NIK holds a different date of birth.
 issue-nik-province-mismatch = The NIK was issued in a different province than the province of origin.
 issue-passport-shape = This does not look like a passport number (letters and digits, 6–9 characters).
 issue-phone-invalid = This is not a valid phone number.
+issue-site-not-allowed = You cannot register people at this site.
 issue-invalid-route = Choose one of the listed routes.
 sex-unknown = Not given
 sex-F = Female

@@ -67,6 +67,7 @@ issue-nik-birth-date-mismatch = NIK memuat tanggal lahir yang berbeda.
 issue-nik-province-mismatch = NIK diterbitkan di provinsi lain dari provinsi asal.
 issue-passport-shape = Ini tidak tampak seperti nomor paspor (huruf dan angka, 6–9 karakter).
 issue-phone-invalid = Nomor telepon tidak valid.
+issue-site-not-allowed = Anda tidak dapat mencatat orang di perwakilan ini.
 issue-invalid-route = Pilih salah satu cara yang tersedia.
 sex-unknown = Tidak disebutkan
 sex-F = Perempuan

@@ -1,0 +1,558 @@
+//! Drives the real `pulang` binary against a temporary `--data-dir` (embedded SQLite).
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{ConnectOptions, Connection};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Run {
+    ok: bool,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// The non-empty lines of stderr.
+    fn err_lines(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs `pulang ARGS --data-dir DIR`, feeding `stdin` if given.
+fn pulang(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pulang"));
+    cmd.args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .env_remove("PULANG_DATABASE_URL")
+        .env_remove("PULANG_DATA_DIR")
+        .env("PULANG_LOG", "warn")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start pulang");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        // pulang may exit without reading (e.g. a usage error): a broken pipe is fine.
+        if let Err(e) = pipe.write_all(input.as_bytes()) {
+            assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe,
+                "writing stdin: {e}"
+            );
+        }
+    }
+    let out = child.wait_with_output().expect("wait for pulang");
+    Run {
+        ok: out.status.success(),
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[track_caller]
+fn ok(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    let r = pulang(dir, args, stdin);
+    assert!(r.ok, "pulang {args:?} failed:\n{r:?}");
+    r
+}
+
+/// Asserts a failure with exactly one line of error on stderr, and returns that line.
+#[track_caller]
+fn fails_with_one_line(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let r = pulang(dir, args, stdin);
+    assert!(!r.ok, "pulang {args:?} should fail:\n{r:?}");
+    let lines = r.err_lines();
+    assert_eq!(lines.len(), 1, "one line of error expected:\n{r:?}");
+    assert!(lines[0].starts_with("error: "), "{r:?}");
+    lines[0].to_string()
+}
+
+fn data_dir() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("data");
+    (t, d)
+}
+
+/// A data dir with a site and a user: five audit events.
+fn setup(dir: &Path) {
+    ok(
+        dir,
+        &[
+            "site",
+            "add",
+            "--code",
+            "PNH",
+            "--name",
+            "KBRI Phnom Penh",
+            "--timezone",
+            "Asia/Phnom_Penh",
+        ],
+        None,
+    );
+    ok(
+        dir,
+        &[
+            "user",
+            "add",
+            "--username",
+            "siti",
+            "--role",
+            "registrar",
+            "--site",
+            "PNH",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    ok(dir, &["token", "create", "--username", "siti"], None);
+    ok(
+        dir,
+        &["user", "grant", "--username", "siti", "--role", "auditor"],
+        None,
+    );
+    ok(
+        dir,
+        &["user", "revoke-sessions", "--username", "siti"],
+        None,
+    );
+    let v = ok(dir, &["audit", "verify"], None);
+    assert_eq!(v.stdout.trim(), "audit log intact: 5 events");
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+async fn connect(dir: &Path) -> SqliteConnection {
+    SqliteConnectOptions::new()
+        .filename(dir.join("pulang.sqlite3"))
+        .connect()
+        .await
+        .expect("open pulang.sqlite3")
+}
+
+/// Executes statements directly on the SQLite file, as someone with file access could.
+fn tamper(dir: &Path, statements: &[&str]) {
+    block_on(async {
+        let mut c = connect(dir).await;
+        for s in statements {
+            let n = sqlx::query(s)
+                .execute(&mut c)
+                .await
+                .unwrap()
+                .rows_affected();
+            assert!(n > 0, "{s} changed nothing");
+        }
+        c.close().await.unwrap();
+    })
+}
+
+/// Swaps the contents (everything but seq) of two audit events.
+fn swap_events(dir: &Path, a: i64, b: i64) {
+    block_on(async {
+        let mut c = connect(dir).await;
+        type Row = (i64, String, String, String, String, String, String);
+        let get = "SELECT at, actor, site, action, subject, prev_hash, hash FROM audit_events WHERE seq = ?";
+        let ra: Row = sqlx::query_as(get).bind(a).fetch_one(&mut c).await.unwrap();
+        let rb: Row = sqlx::query_as(get).bind(b).fetch_one(&mut c).await.unwrap();
+        for (seq, r) in [(a, rb), (b, ra)] {
+            sqlx::query(
+                "UPDATE audit_events SET at = ?, actor = ?, site = ?, action = ?, subject = ?, \
+                 prev_hash = ?, hash = ? WHERE seq = ?",
+            )
+            .bind(r.0)
+            .bind(r.1)
+            .bind(r.2)
+            .bind(r.3)
+            .bind(r.4)
+            .bind(r.5)
+            .bind(r.6)
+            .bind(seq)
+            .execute(&mut c)
+            .await
+            .unwrap();
+        }
+        c.close().await.unwrap();
+    })
+}
+
+/// `audit verify` fails (exit 1) and its one-line verdict contains every `needle`.
+#[track_caller]
+fn verify_reports(dir: &Path, needles: &[&str]) {
+    let r = pulang(dir, &["audit", "verify"], None);
+    assert_eq!(r.code, Some(1), "audit verify should exit 1:\n{r:?}");
+    let lines = r.err_lines();
+    assert_eq!(lines.len(), 1, "{r:?}");
+    assert!(lines[0].starts_with("audit log BROKEN: "), "{r:?}");
+    for n in needles {
+        assert!(lines[0].contains(n), "{n:?} not in {:?}", lines[0]);
+    }
+}
+
+/// Every file in `dir`, concatenated.
+fn all_bytes(dir: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            all.extend(std::fs::read(e.path()).unwrap());
+        }
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn site_add_accepts_iana_zones_and_rejects_bad_ones() {
+    let (_t, dir) = data_dir();
+    let r = ok(
+        &dir,
+        &[
+            "site",
+            "add",
+            "--code",
+            "pnh",
+            "--name",
+            "KBRI Phnom Penh",
+            "--timezone",
+            "Asia/Phnom_Penh",
+        ],
+        None,
+    );
+    assert_eq!(
+        r.stdout.trim(),
+        "Added site PNH (KBRI Phnom Penh, Asia/Phnom_Penh)"
+    );
+    assert!(
+        r.stderr.contains("Created a new key file"),
+        "the first run announces the key file:\n{r:?}"
+    );
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&dir.join("pulang.key")), 0o600, "key file mode");
+        assert_eq!(mode(&dir), 0o700, "data dir mode");
+    }
+    let key = std::fs::read_to_string(dir.join("pulang.key")).unwrap();
+    assert_eq!(key.trim().len(), 64, "32 bytes of hex");
+
+    for tz in [
+        "Asia Jakarta",
+        "Jakarta",
+        "asia/jakarta",
+        "Asia//Jakarta",
+        "",
+    ] {
+        let line = fails_with_one_line(
+            &dir,
+            &[
+                "site",
+                "add",
+                "--code",
+                "JKT",
+                "--name",
+                "Jakarta",
+                "--timezone",
+                tz,
+            ],
+            None,
+        );
+        assert!(line.contains("time zone"), "{line}");
+        assert!(
+            line.contains(&format!("{tz:?}")),
+            "names the bad zone: {line}"
+        );
+    }
+    let line = fails_with_one_line(
+        &dir,
+        &[
+            "site",
+            "add",
+            "--code",
+            "PNH",
+            "--name",
+            "Again",
+            "--timezone",
+            "UTC",
+        ],
+        None,
+    );
+    assert!(line.contains("already exists"), "{line}");
+    let line = fails_with_one_line(
+        &dir,
+        &[
+            "site",
+            "add",
+            "--code",
+            "P",
+            "--name",
+            "X",
+            "--timezone",
+            "UTC",
+        ],
+        None,
+    );
+    assert!(line.contains("site code"), "{line}");
+
+    let list = ok(&dir, &["site", "list"], None);
+    assert_eq!(list.stdout, "PNH\tKBRI Phnom Penh\tAsia/Phnom_Penh\n");
+    // The key file is reused, not replaced.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("pulang.key")).unwrap(),
+        key
+    );
+    assert!(!list.stderr.contains("Created a new key file"));
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin() {
+    let (_t, dir) = data_dir();
+    ok(
+        &dir,
+        &[
+            "site",
+            "add",
+            "--code",
+            "PNH",
+            "--name",
+            "KBRI Phnom Penh",
+            "--timezone",
+            "Asia/Phnom_Penh",
+        ],
+        None,
+    );
+    let add = |user: &str, stdin: Option<&str>| {
+        pulang(
+            &dir,
+            &[
+                "user",
+                "add",
+                "--username",
+                user,
+                "--role",
+                "registrar",
+                "--site",
+                "PNH",
+                "--password-stdin",
+            ],
+            stdin,
+        )
+    };
+    let r = add("siti", Some(&format!("{PASSWORD}\r\n")));
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.stdout.trim(), "Added user siti as registrar at PNH");
+
+    let r = add("budi", Some("short\n"));
+    assert!(!r.ok, "{r:?}");
+    assert_eq!(r.err_lines().len(), 1, "{r:?}");
+    assert!(r.stderr.contains("at least 10 characters"), "{r:?}");
+
+    let r = add("budi", Some(""));
+    assert!(!r.ok, "{r:?}");
+    assert!(r.stderr.contains("no password on standard input"), "{r:?}");
+
+    // The flag is required: passwords never go on the command line.
+    let r = pulang(
+        &dir,
+        &["user", "add", "--username", "budi", "--role", "registrar"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(!r.ok, "{r:?}");
+    assert!(r.stderr.contains("--password-stdin"), "{r:?}");
+
+    let line = fails_with_one_line(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--username",
+            "siti",
+            "--role",
+            "registrar",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(line.contains("already exists"), "{line}");
+    let line = fails_with_one_line(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--username",
+            "budi",
+            "--role",
+            "wizard",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(line.contains("unknown role"), "{line}");
+
+    let list = ok(&dir, &["user", "list"], None);
+    assert_eq!(list.stdout, "siti\tregistrar@PNH\n");
+    // Only a hash of the password is stored.
+    assert!(!contains(&all_bytes(&dir), PASSWORD));
+    assert!(!contains(&all_bytes(&dir), "short"));
+}
+
+#[test]
+fn token_create_prints_the_token_once() {
+    let (_t, dir) = data_dir();
+    setup(&dir);
+    let first = ok(&dir, &["token", "create", "--username", "siti"], None);
+    let lines: Vec<&str> = first.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{first:?}");
+    let token = lines[0];
+    assert!(token.starts_with("pul_") && token.len() > 20, "{token}");
+    let second = ok(&dir, &["token", "create", "--username", "siti"], None);
+    assert_ne!(second.stdout.trim(), token, "every token is new");
+    // Stored only as a digest.
+    let bytes = all_bytes(&dir);
+    assert!(!contains(&bytes, token));
+    assert!(!contains(&bytes, &token["pul_".len()..]));
+    let line = fails_with_one_line(&dir, &["token", "create", "--username", "nobody"], None);
+    assert!(line.contains("no user named nobody"), "{line}");
+    let log = ok(&dir, &["audit", "log", "--limit", "2"], None);
+    assert_eq!(log.stdout.lines().count(), 2);
+    assert!(
+        log.stdout.contains("\"action\":\"token.create\""),
+        "{log:?}"
+    );
+    assert!(!log.stdout.contains(token));
+}
+
+#[test]
+fn audit_verify_detects_an_edited_event() {
+    let (_t, dir) = data_dir();
+    setup(&dir);
+    tamper(
+        &dir,
+        &["UPDATE audit_events SET subject = 'x' WHERE seq = 2"],
+    );
+    verify_reports(&dir, &["event 2", "edited"]);
+}
+
+#[test]
+fn audit_verify_detects_deleted_events() {
+    let (_t, dir) = data_dir();
+    setup(&dir);
+    tamper(&dir, &["DELETE FROM audit_events WHERE seq = 3"]);
+    verify_reports(&dir, &["event 4", "event 2"]);
+
+    let (_t2, dir) = data_dir();
+    setup(&dir);
+    tamper(&dir, &["DELETE FROM audit_events WHERE seq = 5"]);
+    verify_reports(&dir, &["event 4", "5 events"]);
+}
+
+#[test]
+fn audit_verify_detects_reordered_events() {
+    let (_t, dir) = data_dir();
+    setup(&dir);
+    swap_events(&dir, 2, 3);
+    verify_reports(&dir, &["event 2"]);
+}
+
+#[test]
+fn demo_data_is_encrypted_at_rest() {
+    let (_t, dir) = data_dir();
+    let r = ok(&dir, &["demo", "--people", "20"], None);
+    assert!(r.stdout.contains("Demo site DEMO with 20"), "{r:?}");
+    let v = ok(&dir, &["audit", "verify"], None);
+    assert!(v.stdout.starts_with("audit log intact: "), "{v:?}");
+
+    // The same synthetic people the binary generated (names do not depend on the date).
+    let today = time::OffsetDateTime::now_utc().date();
+    let people = pulang_app::domain::demo::generate(2026, 20, &["DEMO"], today);
+    let mut secrets = Vec::new();
+    for (form, enc) in &people {
+        let (details, _) = form.validate(today);
+        let d = details.expect("demo people validate");
+        secrets.push(d.full_name.clone());
+        secrets.extend(d.aliases.iter().filter(|a| a.len() >= 6).cloned());
+        secrets.extend(d.nik.clone());
+        secrets.extend(d.passport_no.clone());
+        secrets.extend(d.phones.iter().cloned());
+        secrets.extend(form.phones.iter().filter(|p| p.len() >= 8).cloned());
+        secrets.extend(enc.notes.iter().filter(|n| n.len() >= 8).cloned());
+    }
+    assert!(secrets.len() >= 40, "{secrets:?}");
+
+    let bytes = all_bytes(&dir);
+    // Positive control: the database is there and holds its plain columns.
+    assert!(contains(&bytes, "DEMO-"), "no case numbers in the data dir");
+    assert!(contains(&bytes, "KBRI Phnom Penh (demo)"));
+    for s in &secrets {
+        assert!(
+            !contains(&bytes, s),
+            "the data dir holds the plaintext {s:?}"
+        );
+    }
+
+    // Positive control: these are the people the binary stored (found by name, and by NIK
+    // through the blind index), so the absence above means something.
+    let (first, _) = &people[0];
+    let (first, _) = first.validate(today);
+    let first = first.unwrap();
+    block_on(async {
+        let cfg = pulang_app::DataConfig {
+            data_dir: dir.clone(),
+            database_url: None,
+        };
+        let app = pulang_app::App::open(&cfg).await.expect("open").app;
+        // The test acts as the operator at the console, as the CLI does.
+        #[allow(clippy::disallowed_methods)]
+        let op = pulang_app::AccessScope::local_operator();
+        assert_eq!(app.indexed_people().await, 20);
+        for q in [
+            first.full_name.clone(),
+            first.nik.clone().expect("demo NIK"),
+        ] {
+            let page = app.search(&op, &q, 0, 50).await.expect("search");
+            assert!(
+                page.items.iter().any(|h| h.full_name == first.full_name),
+                "searching {q:?} does not find {:?}",
+                first.full_name
+            );
+        }
+        app.close().await;
+    });
+}
