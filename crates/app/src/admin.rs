@@ -401,16 +401,18 @@ impl App {
     }
 }
 
-/// IANA time-zone names: `Area/Location` shape, or `UTC`. (The zone database is not bundled;
-/// this catches typos such as spaces or a missing area.)
+/// IANA time-zone names, checked against the bundled zone database (chrono-tz).
 fn valid_timezone(tz: &str) -> bool {
-    tz == "UTC"
-        || (tz.contains('/')
-            && tz.len() <= 64
-            && tz.split('/').all(|p| {
-                !p.is_empty()
-                    && p.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
-            })
-            && tz.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+    tz.parse::<chrono_tz::Tz>().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn time_zones_are_checked_against_the_database() {
+        assert!(super::valid_timezone("Asia/Phnom_Penh"));
+        assert!(super::valid_timezone("Asia/Jakarta"));
+        assert!(!super::valid_timezone("Asia/Jakrta"));
+        assert!(!super::valid_timezone("Phnom Penh"));
+    }
 }

@@ -77,6 +77,20 @@ pub(crate) fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// A UTC instant (Unix ms) as local time in an IANA zone, e.g. `2026-01-14 09:30 (Asia/Phnom_Penh)`.
+pub fn local_time(ms: i64, timezone: &str) -> String {
+    let Some(utc) = chrono::DateTime::from_timestamp_millis(ms) else {
+        return String::new();
+    };
+    match timezone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => format!(
+            "{} ({timezone})",
+            utc.with_timezone(&tz).format("%Y-%m-%d %H:%M")
+        ),
+        Err(_) => format!("{} UTC", utc.format("%Y-%m-%d %H:%M")),
+    }
+}
+
 pub(crate) fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }

@@ -13,6 +13,8 @@ pub struct PersonView {
     pub id: String,
     pub case_number: String,
     pub site: String,
+    /// The site's time zone, for showing times.
+    pub timezone: String,
     pub version: i64,
     pub full_name: String,
     pub aliases: Vec<String>,
@@ -88,6 +90,11 @@ impl App {
             id: r.id.clone(),
             case_number: r.case_number.clone(),
             site: site_code(sites, &r.site_id),
+            timezone: sites
+                .iter()
+                .find(|s| s.id == r.site_id)
+                .map(|s| s.timezone.clone())
+                .unwrap_or_else(|| "UTC".into()),
             version: r.version,
             full_name: d.full_name.clone(),
             aliases: if minimal { vec![] } else { d.aliases.clone() },

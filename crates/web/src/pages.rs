@@ -761,7 +761,7 @@ fn person_html(l: Lang, web: &Web, p: &pulang_app::PersonPage) -> Markup {
             ol.history reversed {
                 @for h in &p.history {
                     li {
-                        strong { (t1(l, "history-version", "version", h.version)) } " · " (format_ms(h.at)) " · " (h.actor)
+                        strong { (t1(l, "history-version", "version", h.version)) } " · " (pulang_app::local_time(h.at, &v.timezone)) " · " (h.actor)
                         ul { @for ch in &h.changes {
                             li { (t(l, &format!("field-{}", ch.field))) ": "
                                 @if let Some(b) = &ch.before { del { (b) } " → " }
@@ -775,18 +775,7 @@ fn person_html(l: Lang, web: &Web, p: &pulang_app::PersonPage) -> Markup {
 }
 
 pub fn format_ms(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
-        .map(|d| {
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-                d.year(),
-                u8::from(d.month()),
-                d.day(),
-                d.hour(),
-                d.minute()
-            )
-        })
-        .unwrap_or_default()
+    pulang_app::local_time(ms, "UTC")
 }
 
 async fn show_person(s: &AppState, web: &Web, uri: &Uri, id: &str, reveal: bool) -> Response {
