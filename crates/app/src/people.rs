@@ -104,7 +104,11 @@ impl App {
             } else {
                 d.birth_date.map(|b| b.to_string())
             },
-            age: d.age,
+            // When only the birth date is known, show the age it implies (by year).
+            age: d.age.or_else(|| {
+                d.birth_date
+                    .map(|b| (today().year() - b.year()).clamp(0, 255) as u8)
+            }),
             nationality: d.nationality.clone(),
             nik: if minimal { None } else { m(&d.nik) },
             passport_no: if minimal { None } else { m(&d.passport_no) },

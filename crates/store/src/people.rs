@@ -170,6 +170,16 @@ fn changes(before: &PersonDetails, after: &PersonDetails) -> Vec<FieldChange> {
             serde_json::Value::Null => None,
             serde_json::Value::String(s) => Some(s),
             serde_json::Value::Array(a) if a.is_empty() => None,
+            serde_json::Value::Array(a) => Some(
+                a.iter()
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
             other => Some(other.to_string()),
         }
     }
