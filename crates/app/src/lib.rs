@@ -8,6 +8,7 @@ mod error;
 pub mod index;
 pub mod people;
 mod scope;
+pub mod screening;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use tokio::sync::RwLock;
 pub use error::AppError;
 pub use people::{PersonPage, PersonView, SearchHit, SearchPage, Submission};
 pub use pulang_domain as domain;
+pub use pulang_screening as screening_engine;
 pub use pulang_store::accounts::Grant;
 pub use pulang_store::audit::{AuditEvent, ChainBreak};
 pub use pulang_store::people::{Counts, HistoryEntry, PersonRecord};

@@ -19,10 +19,12 @@ pub enum Permission {
     ViewAudit,
     ManageSites,
     ManageUsers,
+    /// Run, read and sign screenings (trafficking-victim identification interviews).
+    Screen,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::RegisterPerson,
         Permission::ReadPerson,
         Permission::ReadPersonMinimal,
@@ -31,6 +33,7 @@ impl Permission {
         Permission::ViewAudit,
         Permission::ManageSites,
         Permission::ManageUsers,
+        Permission::Screen,
     ];
 }
 
@@ -45,7 +48,7 @@ pub fn role_allows(role: Role, p: Permission) -> bool {
         ),
         Role::Caseworker => matches!(
             p,
-            RegisterPerson | ReadPerson | ReadPersonMinimal | EditPerson | ViewStats
+            RegisterPerson | ReadPerson | ReadPersonMinimal | EditPerson | ViewStats | Screen
         ),
         Role::PoliceLiaison => matches!(p, ReadPersonMinimal),
         Role::Analyst => matches!(p, ViewStats),

@@ -13,6 +13,9 @@ use clap::{Args, Parser, Subcommand};
 use pulang_app::domain::Role;
 use pulang_app::{AccessScope, App, DataConfig};
 
+mod dedupe;
+mod screen;
+
 #[derive(Parser)]
 #[command(
     name = "pulang",
@@ -86,6 +89,10 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// Find records of the same person in a CSV file (identity resolution; no database).
+    Dedupe(dedupe::DedupeArgs),
+    /// Trafficking screening: print the catalogue or evaluate answers (JSON in, JSON out).
+    Screen(screen::ScreenArgs),
     /// Create the demo site and synthetic people.
     Demo {
         #[arg(long, default_value_t = 300)]
@@ -357,6 +364,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Dedupe(args) => dedupe::run(args),
+        Cmd::Screen(args) => screen::run(args),
         Cmd::Demo { people, data } => {
             let app = open(&data).await?;
             app.bootstrap_admin()

@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod audit;
 pub mod crypto;
 pub mod people;
+pub mod screenings;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

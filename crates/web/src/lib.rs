@@ -10,7 +10,9 @@ mod extract;
 pub mod i18n;
 mod openapi;
 mod pages;
+mod pdf;
 mod problem;
+mod screening;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -62,6 +64,14 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
             "/people/{id}/edit",
             get(pages::edit_page).post(pages::edit_submit),
         )
+        .route("/people/{id}/screenings", post(screening::start))
+        .route(
+            "/screenings/{id}",
+            get(screening::show).post(screening::save),
+        )
+        .route("/screenings/{id}/correct", post(screening::correct))
+        .route("/screenings/{id}/record", get(screening::record))
+        .route("/screenings/{id}/record.pdf", get(screening::record_pdf))
         .route("/admin", get(pages::admin_page))
         .route("/admin/sites", post(pages::admin_add_site))
         .route("/admin/users", post(pages::admin_add_user))

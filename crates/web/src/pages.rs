@@ -16,13 +16,13 @@ use crate::i18n::{t, t1, Lang};
 use crate::AppState;
 
 /// Submitted form fields, in order; repeated names allowed.
-pub struct FormData(Vec<(String, String)>);
+pub struct FormData(pub(crate) Vec<(String, String)>);
 
 impl FormData {
-    fn get(&self, k: &str) -> Option<&str> {
+    pub(crate) fn get(&self, k: &str) -> Option<&str> {
         self.0.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
     }
-    fn opt(&self, k: &str) -> Option<String> {
+    pub(crate) fn opt(&self, k: &str) -> Option<String> {
         self.get(k)
             .map(str::trim)
             .filter(|v| !v.is_empty())
@@ -31,20 +31,20 @@ impl FormData {
     fn list(&self, k: &str) -> Vec<String> {
         self.get(k).map(|v| vec![v.to_string()]).unwrap_or_default()
     }
-    fn csrf_ok(&self, expected: &str) -> bool {
+    pub(crate) fn csrf_ok(&self, expected: &str) -> bool {
         self.get("csrf").is_some_and(|c| same_secret(c, expected))
     }
 }
 
 /// What the page chrome needs: language, current path and the signed-in user, if any.
-struct Chrome<'a> {
+pub(crate) struct Chrome<'a> {
     lang: Lang,
     path: String,
     web: Option<&'a Web>,
 }
 
 impl<'a> Chrome<'a> {
-    fn of(web: &'a Web, uri: &Uri) -> Chrome<'a> {
+    pub(crate) fn of(web: &'a Web, uri: &Uri) -> Chrome<'a> {
         Chrome {
             lang: web.lang,
             path: uri.path().to_string(),
@@ -53,7 +53,7 @@ impl<'a> Chrome<'a> {
     }
 }
 
-fn page(c: &Chrome<'_>, title: &str, body: Markup) -> Markup {
+pub(crate) fn page(c: &Chrome<'_>, title: &str, body: Markup) -> Markup {
     let l = c.lang;
     let next = urlencode(&c.path);
     html! {
@@ -97,7 +97,7 @@ fn page(c: &Chrome<'_>, title: &str, body: Markup) -> Markup {
     }
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_./~".contains(&b) {
@@ -109,7 +109,7 @@ fn urlencode(s: &str) -> String {
     out
 }
 
-fn html_response(status: StatusCode, m: Markup) -> Response {
+pub(crate) fn html_response(status: StatusCode, m: Markup) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -118,15 +118,15 @@ fn html_response(status: StatusCode, m: Markup) -> Response {
         .into_response()
 }
 
-fn error_page(c: &Chrome<'_>, e: AppError) -> Response {
+pub(crate) fn error_page(c: &Chrome<'_>, e: AppError) -> Response {
     let l = c.lang;
     let (status, key) = match &e {
         AppError::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
         AppError::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
-        AppError::BadRequest(_)
-        | AppError::Conflict(_)
-        | AppError::Invalid(_)
-        | AppError::NeedsConfirmation(_) => (StatusCode::BAD_REQUEST, "error-bad-request"),
+        AppError::Conflict(_) => (StatusCode::CONFLICT, "error-conflict"),
+        AppError::BadRequest(_) | AppError::Invalid(_) | AppError::NeedsConfirmation(_) => {
+            (StatusCode::BAD_REQUEST, "error-bad-request")
+        }
         AppError::Unauthenticated | AppError::BadCredentials => {
             return Redirect::to("/login").into_response()
         }
@@ -715,7 +715,12 @@ pub async fn register_submit(
     }
 }
 
-fn person_html(l: Lang, web: &Web, p: &pulang_app::PersonPage) -> Markup {
+fn person_html(
+    l: Lang,
+    web: &Web,
+    p: &pulang_app::PersonPage,
+    screenings: &[pulang_app::screening::ScreeningSummary],
+) -> Markup {
     let v = &p.person;
     let dash = || "—".to_string();
     let row = |k: &str, val: String| html! { dt { (t(l, &format!("field-{k}"))) } dd data-field=(k) { (val) } };
@@ -748,6 +753,20 @@ fn person_html(l: Lang, web: &Web, p: &pulang_app::PersonPage) -> Markup {
             @if web.scope.can(Permission::EditPerson) && !v.minimal { a.button href={ "/people/" (v.id) "/edit" } { (t(l, "person-edit")) } }
         }
         @if !v.minimal {
+            @if web.scope.can(Permission::Screen) {
+                h2 { (t(l, "person-screenings")) }
+                @if !screenings.is_empty() {
+                    ul.screenings { @for sc in screenings {
+                        li { a href={ "/screenings/" (sc.id) } { (t1(l, "screening-version", "version", sc.version)) } " · "
+                            @if sc.signed_at.is_some() { (t(l, "screening-status-signed")) } @else { (t(l, "screening-status-draft")) }
+                            " · " (crate::screening::outcome_label(l, &sc.outcome)) }
+                    } }
+                }
+                form method="post" action={ "/people/" (v.id) "/screenings" } {
+                    input type="hidden" name="csrf" value=(web.csrf);
+                    button type="submit" { (t(l, "screening-start")) }
+                }
+            }
             h2 { (t(l, "person-encounters")) }
             table.encounters {
                 thead { tr { th { (t(l, "field-arrived_on")) } th { (t(l, "field-site")) } th { (t(l, "field-arrival_route")) } th { (t(l, "field-notes")) } th { (t(l, "registered-by")) } } }
@@ -781,10 +800,21 @@ pub fn format_ms(ms: i64) -> String {
 async fn show_person(s: &AppState, web: &Web, uri: &Uri, id: &str, reveal: bool) -> Response {
     let c = Chrome::of(web, uri);
     match s.app.person(&web.scope, id, reveal).await {
-        Ok(p) => html_response(
-            StatusCode::OK,
-            page(&c, &p.person.full_name, person_html(web.lang, web, &p)),
-        ),
+        Ok(p) => {
+            let screenings = s
+                .app
+                .screenings_of(&web.scope, &p.person)
+                .await
+                .unwrap_or_default();
+            html_response(
+                StatusCode::OK,
+                page(
+                    &c,
+                    &p.person.full_name,
+                    person_html(web.lang, web, &p, &screenings),
+                ),
+            )
+        }
         Err(e) => error_page(&c, e),
     }
 }

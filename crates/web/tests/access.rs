@@ -74,6 +74,20 @@ const MATRIX: &[Row] = &[
     row("GET",  "/people/{id}/edit",              Other, [200,   404,   404,   404,   403,   403,   403,   303]),
     row("POST", "/people/{id}/edit",              Own,   [303,   303,   303,   303,   403,   403,   403,   303]),
     row("POST", "/people/{id}/edit",              Other, [303,   404,   404,   404,   403,   403,   403,   303]),
+    // screenings: caseworkers (and admins) of the person's site
+    row("POST", "/people/{id}/screenings",        Own,   [303,   303,   403,   303,   403,   403,   403,   303]),
+    row("POST", "/people/{id}/screenings",        Other, [303,   404,   403,   404,   403,   403,   403,   303]),
+    row("GET",  "/screenings/{id}",               Own,   [200,   200,   403,   200,   403,   403,   403,   303]),
+    row("GET",  "/screenings/{id}",               Other, [200,   404,   403,   404,   403,   403,   403,   303]),
+    row("POST", "/screenings/{id}",               Own,   [303,   303,   403,   303,   403,   403,   403,   303]),
+    row("POST", "/screenings/{id}",               Other, [303,   404,   403,   404,   403,   403,   403,   303]),
+    // only a signed screening can be corrected: these are drafts
+    row("POST", "/screenings/{id}/correct",       Own,   [409,   409,   403,   409,   403,   403,   403,   303]),
+    row("POST", "/screenings/{id}/correct",       Other, [409,   404,   403,   404,   403,   403,   403,   303]),
+    row("GET",  "/screenings/{id}/record",        Own,   [200,   200,   403,   200,   403,   403,   403,   303]),
+    row("GET",  "/screenings/{id}/record",        Other, [200,   404,   403,   404,   403,   403,   403,   303]),
+    row("GET",  "/screenings/{id}/record.pdf",    Own,   [200,   200,   403,   200,   403,   403,   403,   303]),
+    row("GET",  "/screenings/{id}/record.pdf",    Other, [200,   404,   403,   404,   403,   403,   403,   303]),
     row("GET",  "/admin",                         NA,    [200,   200,   403,   403,   403,   403,   403,   303]),
     // adding a site needs administration of every site
     row("POST", "/admin/sites",                   NA,    [200,   403,   403,   403,   403,   403,   403,   303]),
@@ -168,9 +182,11 @@ async fn build(
     who: Who,
     serial: usize,
 ) -> axum::http::Request<axum::body::Body> {
-    let (person, site, dummy) = match r.target {
-        Other => (env.other_id.as_str(), "BKK", "bkk_dummy"),
-        _ => (env.own_id.as_str(), "PNH", "pnh_dummy"),
+    let (person, site, dummy) = match (r.target, r.path.starts_with("/screenings/")) {
+        (Other, false) => (env.other_id.as_str(), "BKK", "bkk_dummy"),
+        (Other, true) => (env.other_screening.as_str(), "BKK", "bkk_dummy"),
+        (_, false) => (env.own_id.as_str(), "PNH", "pnh_dummy"),
+        (_, true) => (env.own_screening.as_str(), "PNH", "pnh_dummy"),
     };
     let uri = r
         .path
@@ -213,7 +229,14 @@ async fn build(
             ("username", "pnh_registrar".into()),
             ("password", PASSWORD.into()),
         ]),
+        ("POST", "/screenings/{id}") => Some(vec![
+            ("section", "recruitment".into()),
+            ("action", "save".into()),
+            ("v:ilo.d1.1", "present".into()),
+        ]),
         ("POST", "/logout")
+        | ("POST", "/people/{id}/screenings")
+        | ("POST", "/screenings/{id}/correct")
         | ("POST", "/people/{id}/reveal")
         | ("POST", "/admin/users/{username}/revoke") => Some(vec![]),
         ("POST", "/people") => Some(vec![
@@ -301,7 +324,17 @@ fn matrix_policy_matches_role_allows() {
     let expected: [(Role, &[Permission]); 6] = [
         (Role::Admin, &Permission::ALL),
         (Role::Registrar, &full),
-        (Role::Caseworker, &full),
+        (
+            Role::Caseworker,
+            &[
+                RegisterPerson,
+                ReadPerson,
+                ReadPersonMinimal,
+                EditPerson,
+                ViewStats,
+                Screen,
+            ],
+        ),
         (Role::PoliceLiaison, &[ReadPersonMinimal]),
         (Role::Analyst, &[ViewStats]),
         (Role::Auditor, &[ViewAudit, ViewStats]),

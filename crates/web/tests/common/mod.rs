@@ -123,6 +123,9 @@ pub struct Env {
     /// The BKK person.
     pub other_id: String,
     pub other_case: String,
+    /// A draft screening of each person.
+    pub own_screening: String,
+    pub other_screening: String,
 }
 
 pub fn op() -> AccessScope {
@@ -234,8 +237,20 @@ pub async fn setup_with(cfg: WebConfig) -> Env {
         .expect("bkk_dummy");
     let own = app.register_person(&op, own_form()).await.expect("own");
     let other = app.register_person(&op, other_form()).await.expect("other");
+    let own_screening = app
+        .start_screening(&op, &own.id)
+        .await
+        .expect("own screening")
+        .id;
+    let other_screening = app
+        .start_screening(&op, &other.id)
+        .await
+        .expect("other screening")
+        .id;
     let router = web(&app, cfg);
     Env {
+        own_screening,
+        other_screening,
         dir,
         app,
         router,

@@ -1,0 +1,21 @@
+//! Identity resolution for Pulang: the same survivor recorded by an embassy, a host-country police
+//! hand-over list, a shelter book and the migrant-worker registry, resolved into one person.
+//!
+//! Pure and fast: no I/O. The stages are
+//! [`normalize`] (Indonesian names, dates, phones, NIK, passports, provinces) →
+//! [`blocking`] (several rules unioned into candidate pairs) → [`compare`] (graded levels per field) →
+//! [`model`] (Fellegi–Sunter: u by random sampling, m by EM, term-frequency adjustment) →
+//! [`cluster`] (accepted pairs into persons, guarded against chaining). [`engine::dedupe`] runs
+//! them all; [`synth`] generates Indonesian survivor records with ground truth for benchmarks.
+#![forbid(unsafe_code)]
+
+pub mod blocking;
+pub mod cluster;
+pub mod compare;
+pub mod engine;
+pub mod model;
+pub mod normalize;
+pub mod synth;
+
+pub use engine::{dedupe, Config, Output, Stage};
+pub use normalize::RawRecord;

@@ -1,0 +1,367 @@
+//! Fellegi–Sunter scoring. `u` (the chance that two *different* people agree at a level) comes
+//! from random record pairs; `m` (the chance for the *same* person) from expectation–maximisation
+//! over the blocked candidate pairs, with `u` held fixed. Names get a term-frequency adjustment:
+//! agreeing on "Muhammad" or "Siti" counts for less than agreeing on a rare name.
+
+use std::collections::HashMap;
+
+use crate::compare::{name_level, Vector, FIELDS, FIELD_NAMES, LEVELS, LEVEL_NAMES, MISSING};
+
+/// Bounds of the name term-frequency adjustment, in bits.
+const TF_MIN: f64 = -10.0;
+const TF_MAX: f64 = 6.0;
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub m: Vec<Vec<f64>>,
+    pub u: Vec<Vec<f64>>,
+    /// Prior probability that a random pair of records is a match.
+    pub lambda: f64,
+    /// Share of matches among the candidate pairs, as found by EM.
+    pub lambda_blocked: f64,
+    pub em_iterations: usize,
+    weights: Vec<Vec<f64>>,
+}
+
+/// One field's contribution to a pair's score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldWeight {
+    pub field: &'static str,
+    pub level: &'static str,
+    /// log2(m/u), plus the term-frequency adjustment for names; 0 when missing.
+    pub weight: f64,
+}
+
+/// Estimates `u` from the comparison vectors of random pairs.
+pub fn estimate_u<'a>(vectors: impl Iterator<Item = &'a Vector>) -> Vec<Vec<f64>> {
+    let mut counts: Vec<Vec<f64>> = LEVELS.iter().map(|&l| vec![0.0; l]).collect();
+    for v in vectors {
+        for f in 0..FIELDS {
+            if v[f] != MISSING {
+                counts[f][v[f] as usize] += 1.0;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .map(|c| {
+            let total: f64 = c.iter().sum::<f64>().max(1.0);
+            // Levels never seen among random pairs get half a count.
+            let c: Vec<f64> = c.iter().map(|&x| x.max(0.5) / total).collect();
+            let s: f64 = c.iter().sum();
+            c.into_iter().map(|x| x / s).collect()
+        })
+        .collect()
+}
+
+fn initial_m() -> Vec<Vec<f64>> {
+    LEVELS
+        .iter()
+        .map(|&l| {
+            let raw: Vec<f64> = (0..l).map(|i| 0.7 * 0.3f64.powi(i as i32) + 0.01).collect();
+            let s: f64 = raw.iter().sum();
+            raw.into_iter().map(|x| x / s).collect()
+        })
+        .collect()
+}
+
+/// One EM run over `patterns`. Fields in `exclude` neither count in the posterior nor get new
+/// `m` values; with `fix_m`, only the match share is estimated.
+fn em(
+    patterns: &[(&Vector, f64)],
+    u: &mut [Vec<f64>],
+    m: &mut [Vec<f64>],
+    exclude: &[usize],
+    fix_m: bool,
+    fit_u: bool,
+    fixed_lambda: Option<f64>,
+) -> (f64, usize) {
+    let mut lambda = fixed_lambda.unwrap_or(0.3);
+    let n: f64 = patterns.iter().map(|p| p.1).sum::<f64>().max(1.0);
+    let mut iterations = 0;
+    for it in 0..60 {
+        iterations = it + 1;
+        let mut mc: Vec<Vec<f64>> = LEVELS.iter().map(|&l| vec![0.0; l]).collect();
+        let mut uc: Vec<Vec<f64>> = LEVELS.iter().map(|&l| vec![0.0; l]).collect();
+        let mut matches = 0.0;
+        for (v, c) in patterns {
+            let mut lo = (lambda / (1.0 - lambda)).ln();
+            for f in 0..FIELDS {
+                if v[f] != MISSING && !exclude.contains(&f) {
+                    let l = v[f] as usize;
+                    lo += (m[f][l] / u[f][l]).ln();
+                }
+            }
+            let post = 1.0 / (1.0 + (-lo.clamp(-700.0, 700.0)).exp());
+            let w = post * c;
+            matches += w;
+            for f in 0..FIELDS {
+                if v[f] != MISSING {
+                    mc[f][v[f] as usize] += w;
+                    uc[f][v[f] as usize] += c - w;
+                }
+            }
+        }
+        if fit_u {
+            for f in 0..FIELDS {
+                let total: f64 = uc[f].iter().sum();
+                if total <= 0.0 {
+                    continue;
+                }
+                for l in 0..LEVELS[f] {
+                    u[f][l] = ((uc[f][l] + 1e-3) / (total + 1e-3 * LEVELS[f] as f64)).max(1e-6);
+                }
+            }
+        }
+        let new_lambda = fixed_lambda.unwrap_or((matches / n).clamp(1e-6, 1.0 - 1e-6));
+        let mut delta = (new_lambda - lambda).abs();
+        if !fix_m {
+            for f in 0..FIELDS {
+                let total: f64 = mc[f].iter().sum();
+                if total <= 0.0 || exclude.contains(&f) {
+                    continue;
+                }
+                for l in 0..LEVELS[f] {
+                    let x = ((mc[f][l] + 1e-3) / (total + 1e-3 * LEVELS[f] as f64)).max(1e-6);
+                    delta = delta.max((x - m[f][l]).abs());
+                    m[f][l] = x;
+                }
+            }
+        }
+        lambda = new_lambda;
+        if delta < 1e-6 {
+            break;
+        }
+    }
+    (lambda, iterations)
+}
+
+/// Assumed recall of the deterministic rules that fix the share of matches for EM.
+const RECALL: f64 = 0.7;
+
+/// Fields whose exact agreement is strong evidence (name, birth date, phone, NIK, passport).
+const STRONG: [usize; 5] = [0, 1, 2, 3, 4];
+
+/// Starting values for `m`: each field's level shares among the candidate pairs that agree
+/// exactly on at least two *other* strong fields (or one, when too few pairs do), smoothed
+/// towards the generic start.
+fn labelled_m(patterns: &[(&Vector, f64)]) -> Vec<Vec<f64>> {
+    let generic = initial_m();
+    (0..FIELDS)
+        .map(|f| {
+            let agree = |v: &Vector| STRONG.iter().filter(|&&g| g != f && v[g] == 0).count();
+            for need in [2, 1] {
+                let mut c = vec![0.0; LEVELS[f]];
+                for (v, n) in patterns {
+                    if v[f] != MISSING && agree(v) >= need {
+                        c[v[f] as usize] += n;
+                    }
+                }
+                let total: f64 = c.iter().sum();
+                if total >= 30.0 {
+                    return c
+                        .iter()
+                        .zip(&generic[f])
+                        .map(|(x, g)| (x + 5.0 * g) / (total + 5.0))
+                        .collect();
+                }
+            }
+            generic[f].clone()
+        })
+        .collect()
+}
+
+impl Model {
+    /// Trains on the patterns of the candidate pairs (`(vector, count)`) with `u` fixed, in the
+    /// manner of Splink: one EM session on the pairs that agree exactly on the birth date (the
+    /// birth date left out, so it cannot vouch for itself), one on the pairs that agree exactly on
+    /// the name (the name left out); the name's `m` comes from the first, the birth date's from
+    /// the second, the other fields' from their mean. The share of matches among all candidates
+    /// is then estimated with `m` fixed, and scaled to the prior of a random pair
+    /// (`total_pairs` pairs in all).
+    pub fn train(
+        patterns: &HashMap<Vector, u64>,
+        rare_names: &HashMap<Vector, u64>,
+        u: Vec<Vec<f64>>,
+        candidate_pairs: u64,
+        total_pairs: f64,
+    ) -> Model {
+        let pats: Vec<(&Vector, f64)> = patterns.iter().map(|(v, &c)| (v, c as f64)).collect();
+        // EM over all candidate pairs as a two-class model: `m` for matches and, as a nuisance,
+        // the agreement rates of the non-matches *within the blocks* (which agree on name,
+        // province or sex far more often than random pairs do). Scoring then uses this `m` with
+        // the `u` of random pairs.
+        // The share of matches among the candidates, fixed in the manner of Splink's
+        // deterministic-rule estimate: pairs that agree exactly on name and birth date, or on a
+        // NIK, passport or phone, found with an assumed recall of 70%.
+        let sure: f64 = pats
+            .iter()
+            .filter(|(v, _)| (v[0] == 0 && v[1] == 0) || v[2] == 0 || v[3] == 0 || v[4] == 0)
+            .map(|p| p.1)
+            .sum();
+        let n: f64 = pats.iter().map(|p| p.1).sum::<f64>().max(1.0);
+        let fixed = (sure / RECALL / n).clamp(1e-4, 0.9);
+        // EM sessions in the manner of Splink, each on a narrow subset of the candidates and
+        // leaving out the fields that define it (and, for same-name pairs, sex and province,
+        // which go with names): within such a subset the non-matches agree on the other fields
+        // about as often as random pairs do, so `u` from random pairs holds there.
+        let labelled = labelled_m(&pats);
+        let rare: Vec<(&Vector, f64)> = rare_names.iter().map(|(v, &c)| (v, c as f64)).collect();
+        let session = |field: usize, exclude: &[usize]| -> Option<Vec<Vec<f64>>> {
+            let from = if field == 0 && rare.iter().map(|p| p.1).sum::<f64>() >= 100.0 {
+                &rare
+            } else {
+                &pats
+            };
+            let sel: Vec<(&Vector, f64)> = from
+                .iter()
+                .filter(|(v, _)| v[field] == 0)
+                .copied()
+                .collect();
+            if sel.iter().map(|p| p.1).sum::<f64>() < 20.0 {
+                return None;
+            }
+            let mut m = labelled.clone();
+            let mut uu = u.clone();
+            em(&sel, &mut uu, &mut m, exclude, false, false, None);
+            Some(m)
+        };
+        let by_birth = session(1, &[1]);
+        let by_name = session(0, &[0, 5, 6]);
+        let mut m = labelled.clone();
+        for f in 0..FIELDS {
+            let from: Vec<&Vec<Vec<f64>>> = match f {
+                0 | 5 | 6 => by_birth.iter().collect(),
+                1 => by_name.iter().collect(),
+                _ => by_birth.iter().chain(by_name.iter()).collect(),
+            };
+            if from.is_empty() {
+                continue;
+            }
+            for l in 0..LEVELS[f] {
+                m[f][l] = from.iter().map(|s| s[f][l]).sum::<f64>() / from.len() as f64;
+            }
+        }
+        let (lambda, iterations) = (fixed, 0);
+        let global = (lambda * candidate_pairs as f64 / total_pairs.max(1.0)).clamp(1e-12, 0.5);
+        let mut model = Model {
+            m,
+            u,
+            lambda: global,
+            lambda_blocked: lambda,
+            em_iterations: iterations,
+            weights: Vec::new(),
+        };
+        model.weights = (0..FIELDS)
+            .map(|f| {
+                (0..LEVELS[f])
+                    .map(|l| (model.m[f][l] / model.u[f][l]).log2())
+                    .collect()
+            })
+            .collect();
+        model
+    }
+
+    /// Prior log2-odds of a random pair.
+    pub fn prior(&self) -> f64 {
+        (self.lambda / (1.0 - self.lambda)).log2()
+    }
+
+    /// The term-frequency adjustment (bits) of the name at `level` given the summed `log2`
+    /// frequencies of the agreeing tokens.
+    pub fn tf_adjustment(&self, level: u8, tf: f32) -> f64 {
+        use name_level::*;
+        if !matches!(level, EXACT | SUBSET | PARTIAL) || tf == 0.0 {
+            return 0.0;
+        }
+        let u = self.u[0][level as usize].log2();
+        (u - f64::from(tf)).clamp(TF_MIN, TF_MAX)
+    }
+
+    /// Match weight (log2 odds) of a pair.
+    pub fn score(&self, v: &Vector, tf: f32) -> f64 {
+        let mut w = self.prior();
+        for f in 0..FIELDS {
+            if v[f] != MISSING {
+                w += self.weights[f][v[f] as usize];
+            }
+        }
+        w + self.tf_adjustment(v[0], tf)
+    }
+
+    /// Each field's contribution to the score.
+    pub fn explain(&self, v: &Vector, tf: f32) -> Vec<FieldWeight> {
+        (0..FIELDS)
+            .map(|f| {
+                if v[f] == MISSING {
+                    FieldWeight {
+                        field: FIELD_NAMES[f],
+                        level: "missing",
+                        weight: 0.0,
+                    }
+                } else {
+                    let mut w = self.weights[f][v[f] as usize];
+                    if f == 0 {
+                        w += self.tf_adjustment(v[0], tf);
+                    }
+                    FieldWeight {
+                        field: FIELD_NAMES[f],
+                        level: LEVEL_NAMES[f][v[f] as usize],
+                        weight: w,
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+/// Log2-odds to probability.
+pub fn probability(w: f64) -> f64 {
+    1.0 / (1.0 + (-w).exp2())
+}
+
+/// Probability to log2-odds.
+pub fn weight(p: f64) -> f64 {
+    let p = p.clamp(1e-15, 1.0 - 1e-15);
+    (p / (1.0 - p)).log2()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn em_separates_matches_from_non_matches() {
+        // Matches agree on most fields; non-matches on few.
+        let mut pats = HashMap::new();
+        let agree: Vector = [0, 0, 0, 0, 0, 0, 0, 0];
+        let differ: Vector = [5, 4, 2, 2, 2, 1, 1, 3];
+        let mostly: Vector = [0, 0, MISSING, MISSING, MISSING, 0, 0, MISSING];
+        pats.insert(agree, 300);
+        pats.insert(mostly, 200);
+        pats.insert(differ, 5000);
+        let rand = vec![differ; 1000];
+        let mut r = rand.clone();
+        r.push([0, 1, 0, 0, 0, 0, 0, 0]);
+        let u = estimate_u(r.iter());
+        let m = Model::train(&pats, &HashMap::new(), u, 5500, 1e7);
+        assert!(
+            m.lambda_blocked > 0.05 && m.lambda_blocked < 0.2,
+            "{}",
+            m.lambda_blocked
+        );
+        assert!(probability(m.score(&agree, 0.0)) > 0.99);
+        assert!(probability(m.score(&differ, 0.0)) < 0.01);
+        let e = m.explain(&mostly, 0.0);
+        assert_eq!(e.len(), FIELDS);
+        assert_eq!(e[2].level, "missing");
+        assert!(e[0].weight > 0.0);
+    }
+
+    #[test]
+    fn weights_and_probabilities_round_trip() {
+        for p in [0.01, 0.5, 0.9, 0.999] {
+            assert!((probability(weight(p)) - p).abs() < 1e-9);
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Screenings of a person. The store keeps the interview input sealed (it holds the person's
+//! story) and the outcome grade in the clear for counting; evaluating is the screening crate's job.
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::audit::{append, NewEvent};
+use crate::{new_id, now_ms, Actor, SiteFilter, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreeningStatus {
+    Draft,
+    Signed,
+}
+
+impl ScreeningStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            ScreeningStatus::Draft => "draft",
+            ScreeningStatus::Signed => "signed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScreeningRecord {
+    pub id: String,
+    pub person_id: String,
+    pub site_id: String,
+    pub version: i64,
+    pub supersedes: Option<String>,
+    pub catalogue_version: String,
+    pub status: ScreeningStatus,
+    /// The screening input as JSON (answers, age at recruitment, liabilities).
+    pub input: String,
+    pub outcome: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub signed_by: Option<String>,
+    pub signed_at: Option<i64>,
+}
+
+const COLS: &str =
+    "id, person_id, site_id, version, supersedes, catalogue_version, status, input, outcome, \
+     created_by, created_at, updated_at, signed_by, signed_at";
+
+impl Store {
+    fn open_screening(&self, r: &AnyRow) -> Result<ScreeningRecord, StoreError> {
+        let id: String = r.try_get(0)?;
+        let status: String = r.try_get(6)?;
+        let sealed: Vec<u8> = r.try_get(7)?;
+        Ok(ScreeningRecord {
+            input: self.keys().open_str(&id, "input", &sealed)?,
+            person_id: r.try_get(1)?,
+            site_id: r.try_get(2)?,
+            version: r.try_get(3)?,
+            supersedes: r.try_get(4)?,
+            catalogue_version: r.try_get(5)?,
+            status: if status == "signed" {
+                ScreeningStatus::Signed
+            } else {
+                ScreeningStatus::Draft
+            },
+            outcome: r.try_get(8)?,
+            created_by: r.try_get(9)?,
+            created_at: r.try_get(10)?,
+            updated_at: r.try_get(11)?,
+            signed_by: r.try_get(12)?,
+            signed_at: r.try_get(13)?,
+            id,
+        })
+    }
+
+    /// Starts a screening of a person the caller may screen. `supersedes` names the signed
+    /// screening this one corrects (its answers are the starting point).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn start_screening(
+        &self,
+        actor: &Actor,
+        filter: &SiteFilter,
+        person_id: &str,
+        supersedes: Option<&str>,
+        catalogue_version: &str,
+        input: &str,
+        outcome: &str,
+    ) -> Result<ScreeningRecord, StoreError> {
+        let id = new_id();
+        let sealed = self.keys().seal_str(&id, "input", input);
+        let (actor, filter, person_id, supersedes, cv, outcome) = (
+            actor.clone(),
+            filter.clone(),
+            person_id.to_string(),
+            supersedes.map(str::to_string),
+            catalogue_version.to_string(),
+            outcome.to_string(),
+        );
+        let sid = id.clone();
+        self.write(move |conn| {
+            Box::pin(async move {
+                let site_id: String = sqlx::query("SELECT site_id FROM people WHERE id = $1")
+                    .bind(&person_id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(StoreError::NotFound)?
+                    .try_get(0)?;
+                if !filter.allows(&site_id) {
+                    return Err(StoreError::NotFound);
+                }
+                let version: i64 = sqlx::query(
+                    "SELECT COALESCE(MAX(version), 0) + 1 FROM screenings WHERE person_id = $1",
+                )
+                .bind(&person_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+                let now = now_ms();
+                sqlx::query(&format!(
+                    "INSERT INTO screenings ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $10, $10, NULL, NULL)"
+                ))
+                .bind(&sid)
+                .bind(&person_id)
+                .bind(&site_id)
+                .bind(version)
+                .bind(supersedes.clone())
+                .bind(&cv)
+                .bind(sealed)
+                .bind(&outcome)
+                .bind(&actor.username)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+                let action = if supersedes.is_some() { "screening.correct" } else { "screening.start" };
+                append(conn, NewEvent { actor: &actor.username, site: &site_id, action, subject: &sid }).await?;
+                Ok(())
+            })
+        })
+        .await?;
+        self.fetch_screening(&id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn fetch_screening(&self, id: &str) -> Result<Option<ScreeningRecord>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLS} FROM screenings WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| self.open_screening(&r)).transpose()
+    }
+
+    /// Reads a screening (an audited read), or NotFound outside the filter.
+    pub async fn read_screening(
+        &self,
+        actor: &Actor,
+        filter: &SiteFilter,
+        id: &str,
+        action: &str,
+    ) -> Result<ScreeningRecord, StoreError> {
+        match self.fetch_screening(id).await? {
+            Some(s) if filter.allows(&s.site_id) => {
+                self.audit(&actor.username, &s.site_id, action, &s.id)
+                    .await?;
+                Ok(s)
+            }
+            Some(s) => {
+                self.audit(&actor.username, &s.site_id, "screening.read_denied", &s.id)
+                    .await?;
+                Err(StoreError::NotFound)
+            }
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    /// Screenings of a person, newest version first (no answers decrypted beyond what the
+    /// caller reads; the person's read is audited by the caller).
+    pub async fn screenings_of(&self, person_id: &str) -> Result<Vec<ScreeningRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM screenings WHERE person_id = $1 ORDER BY version DESC"
+        ))
+        .bind(person_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| self.open_screening(r)).collect()
+    }
+
+    /// Saves answers of a draft; a signed screening is locked (Conflict).
+    pub async fn save_screening(
+        &self,
+        actor: &Actor,
+        filter: &SiteFilter,
+        id: &str,
+        input: &str,
+        outcome: &str,
+        sign: bool,
+    ) -> Result<(), StoreError> {
+        let sealed = self.keys().seal_str(id, "input", input);
+        let (actor, filter, id, outcome) = (
+            actor.clone(),
+            filter.clone(),
+            id.to_string(),
+            outcome.to_string(),
+        );
+        self.write(move |conn| {
+            Box::pin(async move {
+                let row = sqlx::query("SELECT site_id, status FROM screenings WHERE id = $1")
+                    .bind(&id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let site_id: String = row.try_get(0)?;
+                let status: String = row.try_get(1)?;
+                if !filter.allows(&site_id) {
+                    return Err(StoreError::NotFound);
+                }
+                if status == ScreeningStatus::Signed.as_str() {
+                    return Err(StoreError::Conflict(
+                        "a signed screening (correct it instead)".into(),
+                    ));
+                }
+                let now = now_ms();
+                let new_status = if sign {
+                    ScreeningStatus::Signed
+                } else {
+                    ScreeningStatus::Draft
+                };
+                sqlx::query(
+                    "UPDATE screenings SET input = $1, outcome = $2, status = $3, updated_at = $4, \
+                     signed_by = $5, signed_at = $6 WHERE id = $7",
+                )
+                .bind(sealed)
+                .bind(&outcome)
+                .bind(new_status.as_str())
+                .bind(now)
+                .bind(sign.then(|| actor.username.clone()))
+                .bind(sign.then_some(now))
+                .bind(&id)
+                .execute(&mut *conn)
+                .await?;
+                let action = if sign {
+                    "screening.sign"
+                } else {
+                    "screening.save"
+                };
+                append(
+                    conn,
+                    NewEvent {
+                        actor: &actor.username,
+                        site: &site_id,
+                        action,
+                        subject: &id,
+                    },
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+}
