@@ -94,6 +94,8 @@ describe('screening: a full interview in Indonesian ending in a PDF record', { t
     for (const id of ['fc.forced_to_scam', 'fc.quota_violence', 'fc.passport_taken_on_arrival', 'fc.guarded_compound']) {
       await answer(id, 'present');
     }
+    // The outcome beside the questions updates as answers change (saved in the background).
+    await page.locator('#outcome [data-outcome="presumed_victim"]').waitFor({ state: 'attached', timeout: 15_000 });
     await navigating(page, () => page.getByRole('button', { name: 'Simpan', exact: true }).click());
     assert.equal(await outcome(), 'presumed_victim');
     const why = await page.locator('#outcome').innerText();

@@ -16,6 +16,9 @@ pub struct ScreeningView {
     pub person: PersonView,
     /// Signed screenings are locked; corrections create a new version.
     pub locked: bool,
+    /// When a newer catalogue has been shipped since: the same answers under it, with the
+    /// difference. The stored result is never rewritten.
+    pub under_latest: Option<pulang_screening::EvaluationDiff>,
 }
 
 /// A line in a person's list of screenings.
@@ -104,7 +107,16 @@ impl App {
         let input = decode(&record)?;
         let evaluation = evaluate(&record.catalogue_version, &input)?;
         let page = self.person(scope, &record.person_id, false).await?;
+        let latest = Catalogue::latest();
+        let under_latest = if latest.version != record.catalogue_version {
+            pulang_screening::reevaluate(&input, &evaluation, latest)
+                .ok()
+                .map(|r| r.diff)
+        } else {
+            None
+        };
         Ok(ScreeningView {
+            under_latest,
             locked: record.status == ScreeningStatus::Signed,
             record,
             input,

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use crate::normalize::{mix, Prepared};
 
 /// The rules, in the order of [`RULES`].
-pub const RULES: [&str; 8] = [
+pub const RULES: [&str; 10] = [
     "two name tokens",
     "phonetic name token + birth year + sex",
     "full birth date (day/month order-free)",
@@ -16,6 +16,8 @@ pub const RULES: [&str; 8] = [
     "NIK",
     "NIK without serial / without region",
     "passport (OCR-folded)",
+    "name token + initial of another token",
+    "phonetic name token + province or address",
 ];
 
 /// The blocking keys of one record, each tagged with its rule.
@@ -29,6 +31,24 @@ pub fn keys(p: &Prepared, out: &mut Vec<(u64, u8)>) {
                 (b.alt, a.alt)
             };
             out.push((mix(mix(1, x), y), 0));
+        }
+    }
+    for (i, a) in toks.iter().enumerate() {
+        if a.is_initial() {
+            continue;
+        }
+        for (j, o) in toks.iter().enumerate() {
+            if i != j {
+                if let Some(c) = o.first_char() {
+                    out.push((mix(mix(10, a.alt), u64::from(c)), 8));
+                }
+            }
+        }
+        if p.province != 0 {
+            out.push((mix(mix(11, a.phon), p.province), 9));
+        }
+        if !p.address.is_empty() {
+            out.push((mix(mix(12, a.phon), crate::normalize::hash(p.address.as_bytes())), 9));
         }
     }
     if let Some(b) = p.birth {

@@ -209,8 +209,16 @@ pub fn names(a: &Name, b: &Name) -> (u8, f32) {
     } else {
         DIFFERENT
     };
-    if level == DIFFERENT || level == INITIALS {
+    if level == DIFFERENT || level == INITIALS || level == CLOSE {
         tf = 0.0;
+    }
+    // The whole name's own frequency, where known: token frequencies multiplied as if independent
+    // underestimate how common a full name is (given names and family names go together).
+    let (small, large) = if a_first { (a, b) } else { (b, a) };
+    if level == EXACT {
+        tf = tf.max(small.tf).max(large.tf);
+    } else if level == SUBSET {
+        tf = tf.max(small.tf);
     }
     (level, tf)
 }

@@ -101,13 +101,19 @@ pub struct Output {
 pub fn prepare_all(records: &[RawRecord], ref_year: i32) -> Vec<Prepared> {
     let mut prepared: Vec<Prepared> = records.par_iter().map(|r| prepare(r, ref_year)).collect();
     let mut df: HashMap<u64, u32> = HashMap::new();
+    let mut names: HashMap<u64, u32> = HashMap::new();
     for p in &prepared {
         for t in &p.name.tokens {
             *df.entry(t.alt).or_insert(0) += 1;
         }
+        if !p.name.tokens.is_empty() {
+            *names.entry(p.name.key()).or_insert(0) += 1;
+        }
     }
     let n = prepared.len().max(1) as f64;
     prepared.par_iter_mut().for_each(|p| {
+        let c = names.get(&p.name.key()).copied().unwrap_or(1).max(1);
+        p.name.tf = (f64::from(c) / n).log2() as f32;
         for t in &mut p.name.tokens {
             let c = df.get(&t.alt).copied().unwrap_or(1).max(1);
             t.tf = (f64::from(c) / n).log2() as f32;

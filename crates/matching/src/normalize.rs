@@ -98,6 +98,17 @@ pub struct Name {
     pub weak: Vec<String>,
     /// Titles, honorifics and academic degrees stripped from the name.
     pub titles: Vec<String>,
+    /// `log2` of the share of records with this exact token set (set by the engine).
+    pub tf: f32,
+}
+
+impl Name {
+    /// The order-free key of the whole name (modern spelling).
+    pub fn key(&self) -> u64 {
+        let mut k: Vec<u64> = self.tokens.iter().map(|t| t.alt).collect();
+        k.sort_unstable();
+        k.iter().fold(0x1234_5678, |acc, &x| mix(acc, x))
+    }
 }
 
 const DEGREES: &[&str] = &[

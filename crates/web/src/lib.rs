@@ -79,6 +79,7 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .route("/audit", get(pages::audit_page))
         .route("/stats", get(pages::stats_page))
         .route("/static/pulang.css", get(pages::stylesheet))
+        .route("/static/interview.js", get(pages::interview_script))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api::routes())

@@ -176,6 +176,17 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
+pub async fn interview_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/interview.js"),
+    )
+        .into_response()
+}
+
 pub async fn home(web: Web) -> Redirect {
     let s = &web.scope;
     Redirect::to(if s.can(Permission::ReadPersonMinimal) {

@@ -94,6 +94,9 @@ fn outcome_panel(l: Lang, v: &ScreeningView) -> Markup {
     html! {
         aside.outcome #outcome aria-live="polite" {
             h2 { (t(l, "screening-outcome")) }
+            @if let Some(d) = &v.under_latest {
+                p.notice data-reevaluation { (t1(l, "screening-newer-catalogue", "version", d.to_version.clone())) " " (tx(l, &d.summary)) }
+            }
             p.grade data-outcome=(e.outcome.as_str()) { strong { (tx(l, &e.outcome_label)) } }
             p { (tx(l, &e.referral)) }
             @if !e.flags.is_empty() {
@@ -123,6 +126,7 @@ fn interview(l: Lang, web: &Web, v: &ScreeningView, section: &str) -> Markup {
     let idx = SECTIONS.iter().position(|s| *s == section).unwrap_or(0);
     let p = &v.person;
     html! {
+        script src="/static/interview.js" defer {}
         h1 { (t(l, "screening-title")) ": " (p.full_name) }
         p.case { (t(l, "field-case_number")) ": " strong data-case-number { (p.case_number) } " · "
             (t1(l, "screening-version", "version", v.record.version)) " · "

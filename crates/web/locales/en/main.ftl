@@ -197,3 +197,4 @@ verdict-conditional = linked, once the person is identified as a victim
 verdict-partly-met = some liabilities linked
 verdict-not-applicable = no liability recorded
 error-conflict = This cannot be done in the record's current state
+screening-newer-catalogue = Catalogue { $version } has been published since this screening. Under it:

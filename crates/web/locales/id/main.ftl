@@ -194,3 +194,4 @@ verdict-conditional = terkait, setelah yang bersangkutan diidentifikasi sebagai 
 verdict-partly-met = sebagian tuntutan terkait
 verdict-not-applicable = tidak ada tuntutan yang tercatat
 error-conflict = Ini tidak dapat dilakukan pada keadaan catatan saat ini
+screening-newer-catalogue = Katalog { $version } telah terbit sejak skrining ini. Menurut katalog tersebut:
