@@ -223,7 +223,9 @@ impl Model {
             }
             let mut m = labelled.clone();
             let mut uu = u.clone();
-            em(&sel, &mut uu, &mut m, exclude, false, false, None);
+            let (_lambda, _) = em(&sel, &mut uu, &mut m, exclude, false, false, None);
+            #[cfg(debug_assertions)]
+            eprintln!("session on field {field}: {} pairs, match share {_lambda:.3}", sel.iter().map(|p| p.1).sum::<f64>());
             Some(m)
         };
         let by_birth = session(1, &[1]);
