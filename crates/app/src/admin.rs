@@ -354,10 +354,7 @@ impl App {
 
     /// Aggregate counts without personal data.
     pub async fn stats(&self, scope: &AccessScope) -> Result<Counts, AppError> {
-        let f = scope.sites_for(Permission::ViewStats);
-        if f == pulang_store::SiteFilter::Only(vec![]) {
-            return Err(AppError::Forbidden);
-        }
+        let f = scope.require(Permission::ViewStats)?;
         let mut c = self.store.counts(&f).await?;
         let sites = self.sites_cached().await?;
         for (s, _) in &mut c.by_site {

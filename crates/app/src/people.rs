@@ -223,10 +223,7 @@ impl App {
         id: &str,
         reveal: bool,
     ) -> Result<PersonPage, AppError> {
-        let filter = scope.sites_for(Permission::ReadPersonMinimal);
-        if filter == SiteFilter::Only(vec![]) {
-            return Err(AppError::Forbidden);
-        }
+        let filter = scope.require(Permission::ReadPersonMinimal)?;
         let action = if reveal {
             "person.reveal"
         } else {
@@ -277,10 +274,7 @@ impl App {
         scope: &AccessScope,
         id: &str,
     ) -> Result<PersonRecord, AppError> {
-        let filter = scope.sites_for(Permission::EditPerson);
-        if filter == SiteFilter::Only(vec![]) {
-            return Err(AppError::Forbidden);
-        }
+        let filter = scope.require(Permission::EditPerson)?;
         Ok(self
             .store
             .read_person(&scope.actor(), &filter, id, "person.read_for_edit")
@@ -295,10 +289,7 @@ impl App {
         expected_version: Option<i64>,
         sub: Submission,
     ) -> Result<PersonRecord, AppError> {
-        let filter = scope.sites_for(Permission::EditPerson);
-        if filter == SiteFilter::Only(vec![]) {
-            return Err(AppError::Forbidden);
-        }
+        let filter = scope.require(Permission::EditPerson)?;
         let (details, v) = sub.person.validate(today());
         if !v.errors.is_empty() {
             return Err(AppError::Invalid(v));
@@ -323,10 +314,7 @@ impl App {
         offset: usize,
         limit: usize,
     ) -> Result<SearchPage, AppError> {
-        let filter = scope.sites_for(Permission::ReadPersonMinimal);
-        if filter == SiteFilter::Only(vec![]) {
-            return Err(AppError::Forbidden);
-        }
+        let filter = scope.require(Permission::ReadPersonMinimal)?;
         let limit = limit.clamp(1, 200);
         let q = q.trim();
         let sites = self.sites_cached().await?;

@@ -128,6 +128,14 @@ impl AccessScope {
         SiteFilter::Only(ids)
     }
 
+    /// The sites where `p` is allowed, or `Forbidden` when it is allowed nowhere.
+    pub fn require(&self, p: Permission) -> Result<SiteFilter, crate::AppError> {
+        match self.sites_for(p) {
+            SiteFilter::Only(ids) if ids.is_empty() => Err(crate::AppError::Forbidden),
+            f => Ok(f),
+        }
+    }
+
     /// Whether `p` is allowed anywhere.
     pub fn can(&self, p: Permission) -> bool {
         self.sites_for(p) != SiteFilter::Only(Vec::new())

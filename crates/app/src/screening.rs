@@ -49,28 +49,29 @@ fn decode(rec: &ScreeningRecord) -> Result<ScreeningInput, AppError> {
 }
 
 impl App {
+    /// The draft in progress for a person, if any (there is at most one).
+    async fn draft_of(&self, person_id: &str) -> Result<Option<ScreeningRecord>, AppError> {
+        Ok(self
+            .store
+            .screenings_of(person_id)
+            .await?
+            .into_iter()
+            .find(|s| s.status == ScreeningStatus::Draft))
+    }
+
     /// Starts a screening of a person, or returns the draft already in progress (resumable).
     pub async fn start_screening(
         &self,
         scope: &AccessScope,
         person_id: &str,
     ) -> Result<ScreeningRecord, AppError> {
-        let filter = scope.sites_for(Permission::Screen);
-        if filter == pulang_store::SiteFilter::Only(vec![]) {
-            return Err(AppError::Forbidden);
-        }
+        let filter = scope.require(Permission::Screen)?;
         // The person read checks the site and is audited.
         let person = self
             .store
             .read_person(&scope.actor(), &filter, person_id, "person.read")
             .await?;
-        if let Some(draft) = self
-            .store
-            .screenings_of(&person.id)
-            .await?
-            .into_iter()
-            .find(|s| s.status == ScreeningStatus::Draft)
-        {
+        if let Some(draft) = self.draft_of(&person.id).await? {
             return Ok(draft);
         }
         let cat = Catalogue::latest();
@@ -96,10 +97,7 @@ impl App {
         scope: &AccessScope,
         id: &str,
     ) -> Result<ScreeningView, AppError> {
-        let filter = scope.sites_for(Permission::Screen);
-        if filter == pulang_store::SiteFilter::Only(vec![]) {
-            return Err(AppError::Forbidden);
-        }
+        let filter = scope.require(Permission::Screen)?;
         let record = self
             .store
             .read_screening(&scope.actor(), &filter, id, "screening.read")
@@ -133,10 +131,7 @@ impl App {
         input: ScreeningInput,
         sign: bool,
     ) -> Result<Evaluation, AppError> {
-        let filter = scope.sites_for(Permission::Screen);
-        if filter == pulang_store::SiteFilter::Only(vec![]) {
-            return Err(AppError::Forbidden);
-        }
+        let filter = scope.require(Permission::Screen)?;
         let record = self
             .store
             .read_screening(&scope.actor(), &filter, id, "screening.read_for_edit")
@@ -167,10 +162,7 @@ impl App {
         scope: &AccessScope,
         id: &str,
     ) -> Result<ScreeningRecord, AppError> {
-        let filter = scope.sites_for(Permission::Screen);
-        if filter == pulang_store::SiteFilter::Only(vec![]) {
-            return Err(AppError::Forbidden);
-        }
+        let filter = scope.require(Permission::Screen)?;
         let record = self
             .store
             .read_screening(&scope.actor(), &filter, id, "screening.read")
@@ -180,13 +172,7 @@ impl App {
                 "only a signed screening can be corrected; this one is still a draft".into(),
             ));
         }
-        if let Some(draft) = self
-            .store
-            .screenings_of(&record.person_id)
-            .await?
-            .into_iter()
-            .find(|s| s.status == ScreeningStatus::Draft)
-        {
+        if let Some(draft) = self.draft_of(&record.person_id).await? {
             return Ok(draft);
         }
         let input = decode(&record)?;
