@@ -59,6 +59,9 @@ pub struct Row {
     pub issues: Vec<CellIssue>,
 }
 
+/// A sheet's name and, per column, its header as written and the field it was mapped to.
+pub type SheetMapping = (String, Vec<(String, Option<Field>)>);
+
 /// What came out of a file.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Parsed {
@@ -66,7 +69,7 @@ pub struct Parsed {
     /// Rows with no value at all, skipped (not records).
     pub empty_rows: usize,
     /// Per sheet: the header as written and the field each column was mapped to.
-    pub mappings: Vec<(String, Vec<(String, Option<Field>)>)>,
+    pub mappings: Vec<SheetMapping>,
 }
 
 /// How far down a sheet the header row is looked for (title rows come first in official lists).

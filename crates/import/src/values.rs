@@ -97,7 +97,7 @@ pub fn parse_date(s: &str, today: time::Date, past: bool) -> Option<String> {
         .unwrap_or(s);
     let lower = s.to_lowercase();
     let parts: Vec<&str> = lower
-        .split(|c: char| c == '/' || c == '-' || c == '.' || c == ' ' || c == ',')
+        .split(['/', '-', '.', ' ', ','])
         .filter(|p| !p.is_empty())
         .collect();
     if parts.len() != 3 {

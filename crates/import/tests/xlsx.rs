@@ -32,7 +32,10 @@ fn police_list_xlsx() {
     // in the report (no name, or a formula where a date should be) instead of losing them.
     assert_eq!(p.rows[2].at.line, 6);
     assert_eq!(p.rows[2].person.full_name, "");
-    assert_eq!((p.rows[3].at.line, p.rows[3].person.full_name.as_str()), (7, "ANDI"));
+    assert_eq!(
+        (p.rows[3].at.line, p.rows[3].person.full_name.as_str()),
+        (7, "ANDI")
+    );
     // A formula never becomes a birth date: its cell is empty (no cached value) or reported.
     assert!(p.rows[3].person.birth_date.is_none());
 }
