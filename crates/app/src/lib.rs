@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 mod error;
+pub mod import;
 pub mod index;
 pub mod people;
 mod scope;

@@ -2,7 +2,6 @@
 use pulang_domain::{mask, nik::Nik, passport, phone, EncounterForm, PersonForm, Sex};
 use pulang_store::accounts::Site;
 use pulang_store::people::{HistoryEntry, PersonRecord};
-use pulang_store::SiteFilter;
 use serde::Serialize;
 
 use crate::{today, AccessScope, App, AppError, Permission};
@@ -125,7 +124,7 @@ impl App {
         }
     }
 
-    fn pick_site<'a>(
+    pub(crate) fn pick_site<'a>(
         &self,
         scope: &AccessScope,
         sites: &'a [Site],
@@ -205,7 +204,7 @@ impl App {
         Ok(rec)
     }
 
-    async fn index_record(&self, r: &PersonRecord) {
+    pub(crate) async fn index_record(&self, r: &PersonRecord) {
         self.index.write().await.upsert(
             &r.id,
             &r.site_id,

@@ -14,6 +14,7 @@ use pulang_app::domain::Role;
 use pulang_app::{AccessScope, App, DataConfig};
 
 mod dedupe;
+mod import;
 mod screen;
 
 #[derive(Parser)]
@@ -91,6 +92,8 @@ enum Cmd {
     },
     /// Find records of the same person in a CSV file (identity resolution; no database).
     Dedupe(dedupe::DedupeArgs),
+    /// Import a list of arrivals (CSV or XLSX): dry run, then commit; every row accounted for.
+    Import(import::ImportArgs),
     /// Trafficking screening: print the catalogue or evaluate answers (JSON in, JSON out).
     Screen(screen::ScreenArgs),
     /// Create the demo site and synthetic people.
@@ -365,6 +368,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Dedupe(args) => dedupe::run(args),
+        Cmd::Import(args) => import::run(args, &op).await,
         Cmd::Screen(args) => screen::run(args),
         Cmd::Demo { people, data } => {
             let app = open(&data).await?;

@@ -90,6 +90,22 @@ fn read_csv(bytes: &[u8]) -> Result<Option<Table>, ImportError> {
     Ok((!rows.is_empty()).then_some(Table { rows }))
 }
 
+/// A sheet's column mapping, for reports: `header → field` (or `null`: not imported).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SheetSummary {
+    pub sheet: String,
+    pub columns: Vec<(String, Option<crate::Field>)>,
+}
+
+impl From<&crate::SheetMapping> for SheetSummary {
+    fn from((sheet, columns): &crate::SheetMapping) -> Self {
+        SheetSummary {
+            sheet: sheet.clone(),
+            columns: columns.clone(),
+        }
+    }
+}
+
 /// Keeps rows from the first non-empty one on; refuses absurdly long files early.
 fn push_row(
     rows: &mut Vec<(usize, Vec<String>)>,

@@ -15,6 +15,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod crypto;
+pub mod imports;
 pub mod people;
 pub mod screenings;
 

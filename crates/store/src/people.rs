@@ -9,6 +9,7 @@ use time::Date;
 
 use crate::accounts::Site;
 use crate::audit::{append, NewEvent};
+use crate::imports::ImportRowRef;
 use crate::{new_id, now_ms, Actor, Keyring, SiteFilter, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -265,6 +266,20 @@ impl Store {
         details: PersonDetails,
         encounter: EncounterDetails,
     ) -> Result<PersonRecord, StoreError> {
+        self.register_person_from(actor, site, details, encounter, None)
+            .await
+    }
+
+    /// As [`Store::register_person`]; with `from_import`, the import row is recorded in the
+    /// same transaction, so a row is either registered and recorded, or neither.
+    pub async fn register_person_from(
+        &self,
+        actor: &Actor,
+        site: &Site,
+        details: PersonDetails,
+        encounter: EncounterDetails,
+        from_import: Option<ImportRowRef>,
+    ) -> Result<PersonRecord, StoreError> {
         let id = new_id();
         let keys = self.keys().clone();
         let sealed = seal(&keys, &id, &details);
@@ -333,6 +348,9 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
                 write_history(conn, &keys, &id, 1, &actor.username, &history_changes).await?;
+                if let Some(row) = &from_import {
+                    crate::imports::record_row(conn, &site.id, row, &id).await?;
+                }
                 append(conn, NewEvent { actor: &actor.username, site: &site.id, action: "person.create", subject: &id }).await?;
                 Ok(PersonRecord {
                     id,

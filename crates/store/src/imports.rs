@@ -1,0 +1,193 @@
+//! Import batches and the rows they registered. A row is known by its content key per site:
+//! importing it again finds the person it registered instead of registering them twice.
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{append, NewEvent};
+use crate::{new_id, now_ms, Actor, Store, StoreError};
+
+/// An import row being registered.
+#[derive(Debug, Clone)]
+pub struct ImportRowRef {
+    pub batch_id: String,
+    pub row_key: String,
+    pub line: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportBatch {
+    pub id: String,
+    pub site_id: String,
+    pub source: String,
+    pub file_name: String,
+    pub file_hash: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub status: String,
+    /// The report as JSON (counts and rows), sealed at rest: it names people.
+    pub report: Option<String>,
+}
+
+pub(crate) async fn record_row(
+    conn: &mut AnyConnection,
+    site_id: &str,
+    row: &ImportRowRef,
+    person_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO import_rows (site_id, row_key, batch_id, line, person_id) VALUES ($1, $2, $3, $4, $5)")
+        .bind(site_id)
+        .bind(&row.row_key)
+        .bind(&row.batch_id)
+        .bind(row.line)
+        .bind(person_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| StoreError::from_db(e, "import row"))?;
+    Ok(())
+}
+
+impl Store {
+    /// Starts a batch, or returns the unfinished batch of the same file at the same site (an
+    /// interrupted import resumes where it stopped).
+    pub async fn start_import(
+        &self,
+        actor: &Actor,
+        site_id: &str,
+        source: &str,
+        file_name: &str,
+        file_hash: &str,
+    ) -> Result<(ImportBatch, bool), StoreError> {
+        let row = sqlx::query(
+            "SELECT id, created_by, created_at FROM import_batches WHERE site_id = $1 AND file_hash = $2 AND source = $3 AND status = 'running' ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(site_id)
+        .bind(file_hash)
+        .bind(source)
+        .fetch_optional(self.pool())
+        .await?;
+        if let Some(r) = row {
+            return Ok((
+                ImportBatch {
+                    id: r.try_get(0)?,
+                    site_id: site_id.into(),
+                    source: source.into(),
+                    file_name: file_name.into(),
+                    file_hash: file_hash.into(),
+                    created_by: r.try_get(1)?,
+                    created_at: r.try_get(2)?,
+                    status: "running".into(),
+                    report: None,
+                },
+                true,
+            ));
+        }
+        let b = ImportBatch {
+            id: new_id(),
+            site_id: site_id.into(),
+            source: source.into(),
+            file_name: file_name.into(),
+            file_hash: file_hash.into(),
+            created_by: actor.username.clone(),
+            created_at: now_ms(),
+            status: "running".into(),
+            report: None,
+        };
+        let (bb, actor) = (b.clone(), actor.username.clone());
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO import_batches (id, site_id, source, file_name, file_hash, created_by, created_at, status, report) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'running', NULL)",
+                )
+                .bind(&bb.id)
+                .bind(&bb.site_id)
+                .bind(&bb.source)
+                .bind(&bb.file_name)
+                .bind(&bb.file_hash)
+                .bind(&bb.created_by)
+                .bind(bb.created_at)
+                .execute(&mut *conn)
+                .await?;
+                append(conn, NewEvent { actor: &actor, site: &bb.site_id, action: "import.start", subject: &bb.id }).await?;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok((b, false))
+    }
+
+    /// The person an already-imported row registered at this site, if any.
+    pub async fn imported_person(
+        &self,
+        site_id: &str,
+        row_key: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row =
+            sqlx::query("SELECT person_id FROM import_rows WHERE site_id = $1 AND row_key = $2")
+                .bind(site_id)
+                .bind(row_key)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// Closes a batch with its report.
+    pub async fn finish_import(
+        &self,
+        actor: &Actor,
+        batch_id: &str,
+        report_json: &str,
+    ) -> Result<(), StoreError> {
+        let sealed = self.keys().seal_str(batch_id, "report", report_json);
+        let (id, actor) = (batch_id.to_string(), actor.username.clone());
+        self.write(move |conn| {
+            Box::pin(async move {
+                let site: String = sqlx::query("UPDATE import_batches SET status = 'complete', report = $1 WHERE id = $2 RETURNING site_id")
+                    .bind(sealed)
+                    .bind(&id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(StoreError::NotFound)?
+                    .try_get(0)?;
+                append(conn, NewEvent { actor: &actor, site: &site, action: "import.finish", subject: &id }).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Batches at the given sites, newest first.
+    pub async fn import_batches(
+        &self,
+        site_ids: &[String],
+    ) -> Result<Vec<ImportBatch>, StoreError> {
+        let mut out = Vec::new();
+        for site in site_ids {
+            let rows = sqlx::query(
+                "SELECT id, site_id, source, file_name, file_hash, created_by, created_at, status, report FROM import_batches WHERE site_id = $1 ORDER BY created_at DESC",
+            )
+            .bind(site)
+            .fetch_all(self.pool())
+            .await?;
+            for r in rows {
+                let id: String = r.try_get(0)?;
+                let report: Option<Vec<u8>> = r.try_get(8)?;
+                out.push(ImportBatch {
+                    report: report
+                        .map(|b| self.keys().open_str(&id, "report", &b))
+                        .transpose()?,
+                    site_id: r.try_get(1)?,
+                    source: r.try_get(2)?,
+                    file_name: r.try_get(3)?,
+                    file_hash: r.try_get(4)?,
+                    created_by: r.try_get(5)?,
+                    created_at: r.try_get(6)?,
+                    status: r.try_get(7)?,
+                    id,
+                });
+            }
+        }
+        out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        Ok(out)
+    }
+}
