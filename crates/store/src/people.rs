@@ -68,6 +68,8 @@ pub struct Counts {
     pub by_sex: Vec<(String, i64)>,
     pub by_route: Vec<(String, i64)>,
     pub by_province: Vec<(String, i64)>,
+    /// Signed screenings by outcome (a corrected screening counts once per signed version).
+    pub by_screening_outcome: Vec<(String, i64)>,
 }
 
 /// Kinds of exact look-up.
@@ -604,6 +606,11 @@ impl Store {
             by_sex: group("sex", "people").await?,
             by_route: group("arrival_route", "encounters").await?,
             by_province: group("origin_province", "people").await?,
+            by_screening_outcome: group(
+                "outcome",
+                "(SELECT outcome, site_id FROM screenings WHERE status = 'signed') signed",
+            )
+            .await?,
         })
     }
 }

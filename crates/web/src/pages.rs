@@ -1156,6 +1156,7 @@ pub async fn stats_page(State(s): State<AppState>, web: Web, uri: Uri) -> Respon
                 (table(&t(l, "field-sex"), &counts.by_sex, &sex))
                 (table(&t(l, "field-arrival_route"), &counts.by_route, &route))
                 (table(&t(l, "field-origin_province"), &counts.by_province, &same))
+                (table(&t(l, "stats-screening-outcomes"), &counts.by_screening_outcome, &|k: &str| crate::screening::outcome_label(l, k)))
             },
         ),
     )

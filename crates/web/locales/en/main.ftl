@@ -198,3 +198,4 @@ verdict-partly-met = some liabilities linked
 verdict-not-applicable = no liability recorded
 error-conflict = This cannot be done in the record's current state
 screening-newer-catalogue = Catalogue { $version } has been published since this screening. Under it:
+stats-screening-outcomes = Signed screenings by outcome

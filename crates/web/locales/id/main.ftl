@@ -195,3 +195,4 @@ verdict-partly-met = sebagian tuntutan terkait
 verdict-not-applicable = tidak ada tuntutan yang tercatat
 error-conflict = Ini tidak dapat dilakukan pada keadaan catatan saat ini
 screening-newer-catalogue = Katalog { $version } telah terbit sejak skrining ini. Menurut katalog tersebut:
+stats-screening-outcomes = Skrining yang ditandatangani menurut hasil
