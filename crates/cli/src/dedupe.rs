@@ -26,7 +26,7 @@ pub struct DedupeArgs {
     #[arg(long)]
     pairs: Option<PathBuf>,
     /// Match probability at which two records are linked.
-    #[arg(long, default_value_t = 0.9, value_parser = probability)]
+    #[arg(long, default_value_t = 0.5, value_parser = probability)]
     threshold: f64,
 }
 

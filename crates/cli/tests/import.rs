@@ -125,7 +125,7 @@ fn every_row_accounted_for_dry_run_and_idempotent() {
 fn an_import_killed_part_way_completes_on_the_next_run() {
     let dir = setup();
     let list = dir.path().join("big.csv");
-    let n = 3000;
+    let n: i64 = 3000;
     let mut csv = String::from("Name,DOB,Sex\n");
     for i in 0..n {
         csv.push_str(&format!(
@@ -175,7 +175,7 @@ fn an_import_killed_part_way_completes_on_the_next_run() {
         after_kill,
         "rows registered before the kill are recognised"
     );
-    assert_eq!(resumed["created"].as_i64().unwrap(), n as i64 - after_kill);
-    assert_eq!(people(dir.path()), n as i64, "no row lost or doubled");
+    assert_eq!(resumed["created"].as_i64().unwrap(), n - after_kill);
+    assert_eq!(people(dir.path()), n, "no row lost or doubled");
     let _ = before_kill;
 }

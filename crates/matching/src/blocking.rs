@@ -31,6 +31,12 @@ pub fn keys(p: &Prepared, out: &mut Vec<(u64, u8)>) {
                 (b.alt, a.alt)
             };
             out.push((mix(mix(1, x), y), 0));
+            // The same with the birth year, for common names whose blocks are too large.
+            if let Some(b) = p.birth.filter(|b| b.year_hi - b.year_lo <= 2) {
+                for yr in b.year_lo..=b.year_hi {
+                    out.push((mix(mix(mix(13, x), y), yr as u64), 0));
+                }
+            }
         }
     }
     for (i, a) in toks.iter().enumerate() {
@@ -48,7 +54,13 @@ pub fn keys(p: &Prepared, out: &mut Vec<(u64, u8)>) {
             out.push((mix(mix(11, a.phon), p.province), 9));
         }
         if !p.address.is_empty() {
-            out.push((mix(mix(12, a.phon), crate::normalize::hash(p.address.as_bytes())), 9));
+            out.push((
+                mix(
+                    mix(12, a.phon),
+                    crate::normalize::hash(p.address.as_bytes()),
+                ),
+                9,
+            ));
         }
     }
     if let Some(b) = p.birth {
@@ -75,6 +87,14 @@ pub fn keys(p: &Prepared, out: &mut Vec<(u64, u8)>) {
             };
             let k = (b.year_lo as u64) << 16 | u64::from(lo) << 8 | u64::from(hi);
             out.push((mix(3, k), 2));
+            // With each token's first letter, for large registers where a date alone is shared
+            // by too many people.
+            let mut firsts: Vec<char> = toks.iter().filter_map(|t| t.first_char()).collect();
+            firsts.sort_unstable();
+            firsts.dedup();
+            for c in firsts {
+                out.push((mix(mix(14, k), u64::from(c)), 2));
+            }
         }
     }
     for &ph in &p.phones {
@@ -116,7 +136,13 @@ pub fn candidate_pairs(prepared: &[Prepared], max_block: usize) -> (Vec<u64>, Ve
     for i in 1..=entries.len() {
         if i == entries.len() || entries[i].0 != entries[s].0 {
             let len = i - s;
-            if len >= 2 && len <= max_block {
+            // One name token and a year is a loose rule: it gets half the block size.
+            let cap = if entries[s].2 == 1 {
+                max_block / 2
+            } else {
+                max_block
+            };
+            if len >= 2 && len <= cap {
                 groups.push((s, i));
             }
             s = i;

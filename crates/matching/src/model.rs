@@ -3,6 +3,8 @@
 //! over the blocked candidate pairs, with `u` held fixed. Names get a term-frequency adjustment:
 //! agreeing on "Muhammad" or "Siti" counts for less than agreeing on a rare name.
 
+#![allow(clippy::needless_range_loop)] // m, u and levels are parallel arrays indexed by field
+
 use std::collections::HashMap;
 
 use crate::compare::{name_level, Vector, FIELDS, FIELD_NAMES, LEVELS, LEVEL_NAMES, MISSING};
@@ -32,6 +34,21 @@ pub struct FieldWeight {
     pub weight: f64,
 }
 
+/// Generic `u` values (typical shares among random pairs of a register of thousands), blended
+/// into the sampled estimate with [`PRIOR_WEIGHT`] pseudo-pairs so that small files, where few
+/// random pairs exist, still get sensible weights.
+const PRIOR_U: [&[f64]; FIELDS] = [
+    &[1e-3, 2e-3, 5e-3, 1e-5, 2e-2, 0.972],
+    &[1e-4, 1e-3, 3e-3, 0.1, 0.8959],
+    &[1e-5, 2e-6, 0.999988],
+    &[1e-5, 5e-6, 0.999985],
+    &[1e-5, 1e-5, 0.99998],
+    &[0.55, 0.45],
+    &[0.1, 0.9],
+    &[0.01, 1e-3, 0.07, 0.919],
+];
+const PRIOR_WEIGHT: f64 = 200.0;
+
 /// Estimates `u` from the comparison vectors of random pairs.
 pub fn estimate_u<'a>(vectors: impl Iterator<Item = &'a Vector>) -> Vec<Vec<f64>> {
     let mut counts: Vec<Vec<f64>> = LEVELS.iter().map(|&l| vec![0.0; l]).collect();
@@ -44,10 +61,15 @@ pub fn estimate_u<'a>(vectors: impl Iterator<Item = &'a Vector>) -> Vec<Vec<f64>
     }
     counts
         .into_iter()
-        .map(|c| {
-            let total: f64 = c.iter().sum::<f64>().max(1.0);
+        .enumerate()
+        .map(|(f, c)| {
+            let total: f64 = c.iter().sum();
             // Levels never seen among random pairs get half a count.
-            let c: Vec<f64> = c.iter().map(|&x| x.max(0.5) / total).collect();
+            let c: Vec<f64> = c
+                .iter()
+                .zip(PRIOR_U[f])
+                .map(|(&x, &p)| (x.max(0.5) + PRIOR_WEIGHT * p) / (total + PRIOR_WEIGHT))
+                .collect();
             let s: f64 = c.iter().sum();
             c.into_iter().map(|x| x / s).collect()
         })
@@ -174,11 +196,11 @@ fn labelled_m(patterns: &[(&Vector, f64)]) -> Vec<Vec<f64>> {
 impl Model {
     /// Trains on the patterns of the candidate pairs (`(vector, count)`) with `u` fixed, in the
     /// manner of Splink: one EM session on the pairs that agree exactly on the birth date (the
-    /// birth date left out, so it cannot vouch for itself), one on the pairs that agree exactly on
-    /// the name (the name left out); the name's `m` comes from the first, the birth date's from
-    /// the second, the other fields' from their mean. The share of matches among all candidates
-    /// is then estimated with `m` fixed, and scaled to the prior of a random pair
-    /// (`total_pairs` pairs in all).
+    /// birth date left out, so it cannot vouch for itself), one on the pairs with the same rare
+    /// name (`rare_names`; name, sex and province left out). The name's, sex's and province's `m`
+    /// come from the first, the birth date's from the second, the other fields' from their mean.
+    /// The share of matches among the candidates is fixed by deterministic rules (see below) and
+    /// scaled to the prior of a random pair (`total_pairs` pairs in all).
     pub fn train(
         patterns: &HashMap<Vector, u64>,
         rare_names: &HashMap<Vector, u64>,
@@ -223,9 +245,7 @@ impl Model {
             }
             let mut m = labelled.clone();
             let mut uu = u.clone();
-            let (_lambda, _) = em(&sel, &mut uu, &mut m, exclude, false, false, None);
-            #[cfg(debug_assertions)]
-            eprintln!("session on field {field}: {} pairs, match share {_lambda:.3}", sel.iter().map(|p| p.1).sum::<f64>());
+            em(&sel, &mut uu, &mut m, exclude, false, false, None);
             Some(m)
         };
         let by_birth = session(1, &[1]);

@@ -537,6 +537,44 @@ fn sex(s: &str) -> u8 {
 
 /// Normalises one record. `ref_year` turns ages into birth years.
 pub fn prepare(r: &RawRecord, ref_year: i32) -> Prepared {
+    prepare_with(r, ref_year, &phones, &province_key)
+}
+
+/// The province key of what was written: the Kemendagri code when recognised, else the folded
+/// text; 0 when empty.
+pub fn province_key(s: &str) -> u64 {
+    if s.trim().is_empty() {
+        0
+    } else {
+        match provinces::lookup(s) {
+            Some(p) => hash(p.code.as_bytes()),
+            None => hash(fold(s).as_bytes()),
+        }
+    }
+}
+
+/// The string a phone field normalises the same as: `+` and digits when the field holds nothing
+/// but digits, separators and a leading `+`; `None` otherwise (annotations, several numbers).
+pub fn phone_cache_key(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '0'..='9' => out.push(c),
+            '+' if out.is_empty() => out.push(c),
+            ' ' | '-' | '.' | '(' | ')' | '/' => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// [`prepare`] with the phone and province normalisers supplied (for caching).
+pub fn prepare_with(
+    r: &RawRecord,
+    ref_year: i32,
+    phones: &dyn Fn(&str) -> Vec<u64>,
+    province_key: &dyn Fn(&str) -> u64,
+) -> Prepared {
     let name = name(&r.full_name);
     let mut birth = birth_date(&r.birth_date, ref_year);
     let age = r
@@ -558,14 +596,7 @@ pub fn prepare(r: &RawRecord, ref_year: i32) -> Prepared {
     }
     let mut sex = sex(&r.sex);
     let nik_digits: String = r.nik.chars().filter(char::is_ascii_digit).collect();
-    let mut province = if r.origin_province.trim().is_empty() {
-        0
-    } else {
-        match provinces::lookup(&r.origin_province) {
-            Some(p) => hash(p.code.as_bytes()),
-            None => hash(fold(&r.origin_province).as_bytes()),
-        }
-    };
+    let mut province = province_key(&r.origin_province);
     let mut nik = None;
     if nik_digits.len() == 16 {
         let mut a = [0u8; 16];

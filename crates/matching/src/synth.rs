@@ -113,7 +113,7 @@ fn muhammad_variant(rng: &mut SplitMix64) -> &'static str {
         "M.",
         "Muh.",
     ];
-    *rng.pick(&V)
+    V[rng.below(V.len() as u64) as usize]
 }
 
 fn capitalise(t: &str) -> String {
