@@ -2,7 +2,7 @@
 //! correct (a new version), and the evaluation that explains the outcome. The engine is
 //! `pulang-screening`; this module stores and audits.
 use pulang_screening::{Catalogue, Evaluation, ScreeningInput};
-use pulang_store::screenings::{ScreeningRecord, ScreeningStatus};
+pub use pulang_store::screenings::{ScreeningRecord, ScreeningStatus};
 use serde::Serialize;
 
 use crate::{AccessScope, App, AppError, Permission, PersonView};
@@ -49,6 +49,32 @@ fn decode(rec: &ScreeningRecord) -> Result<ScreeningInput, AppError> {
 }
 
 impl App {
+    /// Stores a new draft of `input` under the current catalogue (a first screening, or a
+    /// correction of `supersedes`).
+    async fn new_version(
+        &self,
+        scope: &AccessScope,
+        filter: &pulang_store::SiteFilter,
+        person_id: &str,
+        supersedes: Option<&str>,
+        input: ScreeningInput,
+    ) -> Result<ScreeningRecord, AppError> {
+        let cat = Catalogue::latest();
+        let eval = evaluate(&cat.version, &input)?;
+        Ok(self
+            .store
+            .start_screening(
+                &scope.actor(),
+                filter,
+                person_id,
+                supersedes,
+                &cat.version,
+                &to_json(&input),
+                eval.outcome.as_str(),
+            )
+            .await?)
+    }
+
     /// The draft in progress for a person, if any (there is at most one).
     async fn draft_of(&self, person_id: &str) -> Result<Option<ScreeningRecord>, AppError> {
         Ok(self
@@ -74,21 +100,8 @@ impl App {
         if let Some(draft) = self.draft_of(&person.id).await? {
             return Ok(draft);
         }
-        let cat = Catalogue::latest();
-        let input = ScreeningInput::default();
-        let eval = evaluate(&cat.version, &input)?;
-        Ok(self
-            .store
-            .start_screening(
-                &scope.actor(),
-                &filter,
-                &person.id,
-                None,
-                &cat.version,
-                &to_json(&input),
-                eval.outcome.as_str(),
-            )
-            .await?)
+        self.new_version(scope, &filter, &person.id, None, ScreeningInput::default())
+            .await
     }
 
     /// A screening with its evaluation (an audited read).
@@ -176,20 +189,8 @@ impl App {
             return Ok(draft);
         }
         let input = decode(&record)?;
-        let cat = Catalogue::latest();
-        let eval = evaluate(&cat.version, &input)?;
-        Ok(self
-            .store
-            .start_screening(
-                &scope.actor(),
-                &filter,
-                &record.person_id,
-                Some(&record.id),
-                &cat.version,
-                &to_json(&input),
-                eval.outcome.as_str(),
-            )
-            .await?)
+        self.new_version(scope, &filter, &record.person_id, Some(&record.id), input)
+            .await
     }
 
     /// The screenings of a person the caller may screen (newest first). Empty for other roles.

@@ -66,6 +66,26 @@ fn catalogue(v: &ScreeningView) -> &'static Catalogue {
     Catalogue::builtin(&v.record.catalogue_version).unwrap_or_else(|_| Catalogue::latest())
 }
 
+/// Checks the form's CSRF token, runs `action` and opens the screening it returns.
+async fn act_and_open<Fut>(
+    web: &Web,
+    uri: &Uri,
+    raw: Vec<(String, String)>,
+    action: impl FnOnce() -> Fut,
+) -> Response
+where
+    Fut: std::future::Future<Output = Result<pulang_app::screening::ScreeningRecord, AppError>>,
+{
+    let c = Chrome::of(web, uri);
+    if !FormData(raw).csrf_ok(&web.csrf) {
+        return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
+    }
+    match action().await {
+        Ok(r) => Redirect::to(&format!("/screenings/{}", r.id)).into_response(),
+        Err(e) => error_page(&c, e),
+    }
+}
+
 /// POST /people/{id}/screenings: start a screening, or resume the draft in progress.
 pub async fn start(
     State(s): State<AppState>,
@@ -74,14 +94,7 @@ pub async fn start(
     Path(id): Path<String>,
     Form(raw): Form<Vec<(String, String)>>,
 ) -> Response {
-    let c = Chrome::of(&web, &uri);
-    if !FormData(raw).csrf_ok(&web.csrf) {
-        return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
-    }
-    match s.app.start_screening(&web.scope, &id).await {
-        Ok(r) => Redirect::to(&format!("/screenings/{}", r.id)).into_response(),
-        Err(e) => error_page(&c, e),
-    }
+    act_and_open(&web, &uri, raw, || s.app.start_screening(&web.scope, &id)).await
 }
 
 #[derive(Deserialize)]
@@ -342,14 +355,7 @@ pub async fn correct(
     Path(id): Path<String>,
     Form(raw): Form<Vec<(String, String)>>,
 ) -> Response {
-    let c = Chrome::of(&web, &uri);
-    if !FormData(raw).csrf_ok(&web.csrf) {
-        return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
-    }
-    match s.app.correct_screening(&web.scope, &id).await {
-        Ok(r) => Redirect::to(&format!("/screenings/{}", r.id)).into_response(),
-        Err(e) => error_page(&c, e),
-    }
+    act_and_open(&web, &uri, raw, || s.app.correct_screening(&web.scope, &id)).await
 }
 
 #[derive(Deserialize)]
