@@ -58,6 +58,58 @@ pub struct ImportReport {
     pub items: Vec<RowReport>,
 }
 
+/// A past import as listed for the people who may import at its site.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchSummary {
+    pub id: String,
+    pub site: String,
+    pub source: String,
+    pub file_name: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub status: String,
+    pub rows: u64,
+    pub created: u64,
+    pub matched: u64,
+    pub review: u64,
+    pub rejected: u64,
+}
+
+impl App {
+    /// Imports at the sites where the caller may register people, newest first.
+    pub async fn import_batches(&self, scope: &AccessScope) -> Result<Vec<BatchSummary>, AppError> {
+        scope.require(Permission::RegisterPerson)?;
+        let sites = self.registration_sites(scope).await?;
+        let ids: Vec<String> = sites.iter().map(|s| s.id.clone()).collect();
+        let batches = self.store.import_batches(&ids).await?;
+        Ok(batches
+            .into_iter()
+            .map(|b| {
+                let r: serde_json::Value = b
+                    .report
+                    .as_deref()
+                    .and_then(|j| serde_json::from_str(j).ok())
+                    .unwrap_or_default();
+                let n = |k: &str| r[k].as_u64().unwrap_or(0);
+                BatchSummary {
+                    site: crate::people::site_code(&sites, &b.site_id),
+                    rows: n("rows"),
+                    created: n("created"),
+                    matched: n("matched"),
+                    review: n("review"),
+                    rejected: n("rejected"),
+                    id: b.id,
+                    source: b.source,
+                    file_name: b.file_name,
+                    created_by: b.created_by,
+                    created_at: b.created_at,
+                    status: b.status,
+                }
+            })
+            .collect())
+    }
+}
+
 /// A field name as used in column overrides (`full_name`, `birth_date`, …, `ignore`).
 /// `ignore` maps to `None`: the column is not imported.
 pub fn field(name: &str) -> Option<Option<Field>> {

@@ -8,6 +8,7 @@
 mod api;
 mod extract;
 pub mod i18n;
+mod imports;
 mod openapi;
 mod pages;
 mod pdf;
@@ -41,12 +42,14 @@ pub struct WebConfig {
 pub struct AppState {
     pub app: App,
     pub cfg: Arc<WebConfig>,
+    uploads: Arc<imports::Uploads>,
 }
 
 pub fn router(app: App, cfg: WebConfig) -> Router {
     let state = AppState {
         app,
         cfg: Arc::new(cfg),
+        uploads: Arc::default(),
     };
     Router::new()
         .route("/", get(pages::home))
@@ -72,6 +75,13 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .route("/screenings/{id}/correct", post(screening::correct))
         .route("/screenings/{id}/record", get(screening::record))
         .route("/screenings/{id}/record.pdf", get(screening::record_pdf))
+        .route(
+            "/imports",
+            get(imports::index)
+                .post(imports::preview)
+                .layer(DefaultBodyLimit::max(imports::UPLOAD_LIMIT)),
+        )
+        .route("/imports/confirm", post(imports::confirm))
         .route("/admin", get(pages::admin_page))
         .route("/admin/sites", post(pages::admin_add_site))
         .route("/admin/users", post(pages::admin_add_user))

@@ -72,6 +72,7 @@ pub(crate) fn page(c: &Chrome<'_>, title: &str, body: Markup) -> Markup {
                         nav aria-label=(t(l, "nav-label")) {
                             @if w.scope.can(Permission::ReadPersonMinimal) { a href="/people" { (t(l, "nav-people")) } }
                             @if w.scope.can(Permission::RegisterPerson) { a href="/people/new" accesskey="n" { (t(l, "nav-register")) } }
+                            @if w.scope.can(Permission::RegisterPerson) { a href="/imports" { (t(l, "nav-imports")) } }
                             @if w.scope.can(Permission::ViewStats) { a href="/stats" { (t(l, "nav-stats")) } }
                             @if w.scope.can(Permission::ViewAudit) { a href="/audit" { (t(l, "nav-audit")) } }
                             @if w.scope.can(Permission::ManageUsers) { a href="/admin" { (t(l, "nav-admin")) } }

@@ -89,6 +89,11 @@ const MATRIX: &[Row] = &[
     row("GET",  "/screenings/{id}/record",        Other, [200,   404,   403,   404,   403,   403,   403,   303]),
     row("GET",  "/screenings/{id}/record.pdf",    Own,   [200,   200,   403,   200,   403,   403,   403,   303]),
     row("GET",  "/screenings/{id}/record.pdf",    Other, [200,   404,   403,   404,   403,   403,   403,   303]),
+    // importing lists: whoever may register people
+    row("GET",  "/imports",                       NA,    [200,   200,   200,   200,   403,   403,   403,   303]),
+    row("POST", "/imports",                       Own,   [200,   200,   200,   200,   403,   403,   403,   303]),
+    // an unknown upload token: nothing to confirm
+    row("POST", "/imports/confirm",               NA,    [404,   404,   404,   404,   403,   403,   403,   303]),
     row("GET",  "/admin",                         NA,    [200,   200,   403,   403,   403,   403,   403,   303]),
     // adding a site needs administration of every site
     row("POST", "/admin/sites",                   NA,    [200,   403,   403,   403,   403,   403,   403,   303]),
@@ -238,6 +243,7 @@ async fn build(
         ("POST", "/logout")
         | ("POST", "/people/{id}/screenings")
         | ("POST", "/screenings/{id}/correct")
+        | ("POST", "/imports/confirm")
         | ("POST", "/people/{id}/reveal")
         | ("POST", "/admin/users/{username}/revoke") => Some(vec![]),
         ("POST", "/people") => Some(vec![
@@ -271,6 +277,24 @@ async fn build(
         return b
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(form_encode(&pairs).into())
+            .expect("request");
+    }
+    if (r.method, r.path) == ("POST", "/imports") {
+        let boundary = "matrixboundary";
+        let part = |name: &str, value: &str| {
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+        };
+        let body = format!(
+            "{}{}--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"list.csv\"\r\nContent-Type: text/csv\r\n\r\nNama,L/P\nMatrix Import {serial},P\n\r\n--{boundary}--\r\n",
+            part("csrf", &csrf),
+            part("site", site),
+        );
+        return b
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body.into())
             .expect("request");
     }
     let body = match (r.method, r.path) {
