@@ -544,6 +544,18 @@ fn build_record(l: Lang, v: &ScreeningView) -> Record {
     }
 }
 
+/// The screening (an audited read) and its record in `l`, shared by the page and the PDF.
+async fn load_record(
+    s: &AppState,
+    web: &Web,
+    id: &str,
+    l: Lang,
+) -> Result<(ScreeningView, Record), AppError> {
+    let v = s.app.screening(&web.scope, id).await?;
+    let r = build_record(l, &v);
+    Ok((v, r))
+}
+
 /// GET /screenings/{id}/record[?lang=id|en]: the printable record.
 pub async fn record(
     State(s): State<AppState>,
@@ -554,11 +566,10 @@ pub async fn record(
 ) -> Response {
     let c = Chrome::of(&web, &uri);
     let l = record_lang(&web, &q);
-    let v = match s.app.screening(&web.scope, &id).await {
-        Ok(v) => v,
+    let (_, r) = match load_record(&s, &web, &id, l).await {
+        Ok(x) => x,
         Err(e) => return error_page(&c, e),
     };
-    let r = build_record(l, &v);
     html_response(
         StatusCode::OK,
         page(
@@ -600,11 +611,10 @@ pub async fn record_pdf(
 ) -> Response {
     let c = Chrome::of(&web, &uri);
     let l = record_lang(&web, &q);
-    let v = match s.app.screening(&web.scope, &id).await {
-        Ok(v) => v,
+    let (v, r) = match load_record(&s, &web, &id, l).await {
+        Ok(x) => x,
         Err(e) => return error_page(&c, e),
     };
-    let r = build_record(l, &v);
     let case = v.person.case_number.clone();
     let bytes = tokio::task::spawn_blocking(move || {
         let mut d = crate::pdf::Doc::new(&r.title, &r.header);
