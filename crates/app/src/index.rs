@@ -1,7 +1,11 @@
-//! The in-memory name index: decrypted, folded names for partial, case- and accent-insensitive
-//! search. Built from the store at start-up and kept current by this process's writes; never
-//! written to disk.
+//! The in-memory indexes: decrypted, folded names for partial, case- and accent-insensitive
+//! search, and the matching index for possible matches at intake. Built from the store at
+//! start-up and kept current by this process's writes; never written to disk.
+use std::collections::{HashMap, HashSet};
+
 use pulang_domain::text::fold;
+use pulang_domain::PersonDetails;
+use pulang_matching::{Candidate, Index as MatchIndex, RawRecord};
 use pulang_store::people::PersonSummary;
 use pulang_store::SiteFilter;
 
@@ -11,16 +15,33 @@ pub struct Entry {
     pub site_id: String,
     pub case_number: String,
     pub full_name: String,
+    /// What a registrar needs to tell two people apart in the possible-match panel.
+    pub sex: Option<pulang_domain::Sex>,
+    pub birth: Option<String>,
+    pub age: Option<u8>,
+    pub origin_province: Option<String>,
     /// Folded full name and aliases, separated by `|`.
     haystack: String,
     pub created_at: i64,
+    /// The record this one was merged into: searches and matches show that one instead.
+    pub merged_into: Option<String>,
 }
 
-#[derive(Debug, Default)]
+/// The in-memory indexes of people: names for search, and the matching index for possible
+/// matches at intake. Entry `i` is slot `i` of the matching index.
 pub struct NameIndex {
     /// In registration order (oldest first).
     entries: Vec<Entry>,
-    pos: std::collections::HashMap<String, usize>,
+    pos: HashMap<String, usize>,
+    matcher: MatchIndex,
+}
+
+impl std::fmt::Debug for NameIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NameIndex")
+            .field("entries", &self.entries.len())
+            .finish()
+    }
 }
 
 fn haystack(full_name: &str, aliases: &[String]) -> String {
@@ -32,21 +53,68 @@ fn haystack(full_name: &str, aliases: &[String]) -> String {
     h
 }
 
+/// A person's details as the matching engine reads them.
+pub fn raw_record(id: &str, d: &PersonDetails) -> RawRecord {
+    RawRecord {
+        id: id.to_string(),
+        source: String::new(),
+        full_name: d.full_name.clone(),
+        sex: d.sex.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        birth_date: d.birth_date.map(|b| b.to_string()).unwrap_or_default(),
+        age: d.age.map(|a| a.to_string()).unwrap_or_default(),
+        phone: d.phones.join(";"),
+        passport_no: d.passport_no.clone().unwrap_or_default(),
+        nik: d.nik.clone().unwrap_or_default(),
+        origin_province: d.origin_province.clone().unwrap_or_default(),
+        address: d.origin_regency.clone().unwrap_or_default(),
+    }
+}
+
+fn entry(p: &PersonSummary) -> Entry {
+    let d = &p.details;
+    Entry {
+        id: p.id.clone(),
+        site_id: p.site_id.clone(),
+        case_number: p.case_number.clone(),
+        full_name: d.full_name.clone(),
+        sex: d.sex,
+        birth: d.birth_date.map(|b| b.to_string()),
+        age: d.age,
+        origin_province: d.origin_province.clone(),
+        haystack: haystack(&d.full_name, &d.aliases),
+        created_at: p.created_at,
+        merged_into: p.merged_into.clone(),
+    }
+}
+
+pub(crate) fn ref_year() -> i32 {
+    crate::today().year()
+}
+
 impl NameIndex {
     pub fn build(mut people: Vec<PersonSummary>) -> NameIndex {
         people.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-        let mut idx = NameIndex::default();
-        for p in people {
-            idx.upsert(
-                &p.id,
-                &p.site_id,
-                &p.case_number,
-                &p.full_name,
-                &p.aliases,
-                p.created_at,
-            );
+        let records: Vec<RawRecord> = people
+            .iter()
+            .map(|p| raw_record(&p.id, &p.details))
+            .collect();
+        let mut matcher = MatchIndex::build(&records, ref_year());
+        let entries: Vec<Entry> = people.iter().map(entry).collect();
+        for (i, e) in entries.iter().enumerate() {
+            if e.merged_into.is_some() {
+                matcher.remove(i as u32);
+            }
         }
-        idx
+        let pos = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        NameIndex {
+            entries,
+            pos,
+            matcher,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -57,29 +125,80 @@ impl NameIndex {
         self.entries.is_empty()
     }
 
-    pub fn upsert(
-        &mut self,
-        id: &str,
-        site_id: &str,
-        case_number: &str,
-        full_name: &str,
-        aliases: &[String],
-        created_at: i64,
-    ) {
-        let e = Entry {
-            id: id.to_string(),
-            site_id: site_id.to_string(),
-            case_number: case_number.to_string(),
-            full_name: full_name.to_string(),
-            haystack: haystack(full_name, aliases),
-            created_at,
-        };
-        match self.pos.get(id) {
-            Some(&i) => self.entries[i] = e,
-            None => {
-                self.pos.insert(id.to_string(), self.entries.len());
-                self.entries.push(e);
+    /// Adds or replaces a person.
+    pub fn upsert(&mut self, p: &PersonSummary) {
+        let e = entry(p);
+        let rec = raw_record(&p.id, &p.details);
+        match self.pos.get(&p.id) {
+            Some(&i) => {
+                self.entries[i] = e;
+                self.matcher.replace(i as u32, &rec);
+                if p.merged_into.is_some() {
+                    self.matcher.remove(i as u32);
+                }
             }
+            None => {
+                self.pos.insert(p.id.clone(), self.entries.len());
+                self.entries.push(e);
+                self.matcher.insert(&rec);
+            }
+        }
+    }
+
+    /// Marks `id` as merged into `into` (or, with `None`, standing on its own again); the
+    /// matching index leaves merged records out.
+    pub fn set_merged(&mut self, id: &str, into: Option<&str>, rec: Option<&RawRecord>) {
+        if let Some(&i) = self.pos.get(id) {
+            self.entries[i].merged_into = into.map(str::to_string);
+            match (into, rec) {
+                (Some(_), _) => self.matcher.remove(i as u32),
+                (None, Some(r)) => self.matcher.replace(i as u32, r),
+                (None, None) => {}
+            }
+        }
+    }
+
+    pub fn remove(&mut self, id: &str) {
+        if let Some(&i) = self.pos.get(id) {
+            self.matcher.remove(i as u32);
+            // The entry stays (slots are positions) but can no longer be found.
+            self.entries[i].haystack.clear();
+            self.entries[i].merged_into = Some(String::new());
+        }
+    }
+
+    /// Up to `limit` people who may be the person described, best first; only people `filter`
+    /// allows and not merged away.
+    pub fn possible_matches(
+        &self,
+        filter: &SiteFilter,
+        rec: &RawRecord,
+        limit: usize,
+        min_probability: f64,
+    ) -> Vec<(&Entry, Candidate)> {
+        let allow = |slot: u32| {
+            self.entries
+                .get(slot as usize)
+                .is_some_and(|e| e.merged_into.is_none() && filter.allows(&e.site_id))
+        };
+        self.matcher
+            .query(rec, limit, min_probability, &allow)
+            .into_iter()
+            .filter_map(|c| self.entries.get(c.slot as usize).map(|e| (e, c)))
+            .collect()
+    }
+
+    pub fn matcher(&self) -> &MatchIndex {
+        &self.matcher
+    }
+
+    /// The entry to show for `id`: the record it was merged into, if any.
+    pub fn resolve(&self, id: &str) -> Option<&Entry> {
+        let e = self.get(id)?;
+        match &e.merged_into {
+            Some(s) if !s.is_empty() => self.get(s).or(Some(e)),
+            Some(_) => None,
+            None => Some(e),
         }
     }
 
@@ -105,19 +224,28 @@ impl NameIndex {
         let case_q = query.trim().to_ascii_uppercase();
         let mut total = 0;
         let mut page = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         for e in self.entries.iter().rev() {
-            if !filter.allows(&e.site_id) {
+            if !filter.allows(&e.site_id) || e.haystack.is_empty() {
                 continue;
             }
-            let hit = words.is_empty()
-                || words.iter().all(|w| e.haystack.contains(w.as_str()))
+            let hit = (words.is_empty() && e.merged_into.is_none())
+                || (!words.is_empty() && words.iter().all(|w| e.haystack.contains(w.as_str())))
                 || (case_q.len() >= 3 && e.case_number.starts_with(&case_q));
-            if hit {
-                if total >= offset && page.len() < limit {
-                    page.push(e);
-                }
-                total += 1;
+            if !hit {
+                continue;
             }
+            // A merged record's name finds the person it was merged into.
+            let Some(shown) = self.resolve(&e.id) else {
+                continue;
+            };
+            if !filter.allows(&shown.site_id) || !seen.insert(shown.id.as_str()) {
+                continue;
+            }
+            if total >= offset && page.len() < limit {
+                page.push(shown);
+            }
+            total += 1;
         }
         (total, page)
     }
@@ -132,10 +260,13 @@ mod tests {
             id: id.into(),
             site_id: site.into(),
             case_number: format!("PNH-2026-00000{id}"),
-            full_name: name.into(),
-            aliases: vec!["Nunung".into()],
-            sex: None,
+            details: PersonDetails {
+                full_name: name.into(),
+                aliases: vec!["Nunung".into()],
+                ..Default::default()
+            },
             created_at: at,
+            merged_into: None,
         }
     }
 

@@ -4,7 +4,9 @@
 
 pub mod admin;
 pub mod auth;
+pub mod desk;
 mod error;
+pub mod identity;
 pub mod import;
 pub mod index;
 pub mod people;

@@ -205,14 +205,7 @@ impl App {
     }
 
     pub(crate) async fn index_record(&self, r: &PersonRecord) {
-        self.index.write().await.upsert(
-            &r.id,
-            &r.site_id,
-            &r.case_number,
-            &r.details.full_name,
-            &r.details.aliases,
-            r.created_at,
-        );
+        self.index.write().await.upsert(&summary(r));
     }
 
     /// Reads a person's page; an audited read. `reveal` unmasks NIK and passport (audited as such).
@@ -364,6 +357,17 @@ impl App {
             offset,
             limit,
         })
+    }
+}
+
+pub(crate) fn summary(r: &PersonRecord) -> pulang_store::people::PersonSummary {
+    pulang_store::people::PersonSummary {
+        id: r.id.clone(),
+        site_id: r.site_id.clone(),
+        case_number: r.case_number.clone(),
+        details: r.details.clone(),
+        created_at: r.created_at,
+        merged_into: r.merged_into.clone(),
     }
 }
 

@@ -21,10 +21,14 @@ pub enum Permission {
     ManageUsers,
     /// Run, read and sign screenings (trafficking-victim identification interviews).
     Screen,
+    /// Decide possible duplicates; merge and unmerge person records.
+    ResolveIdentity,
+    /// Revert a whole import batch.
+    RevertImport,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 11] = [
         Permission::RegisterPerson,
         Permission::ReadPerson,
         Permission::ReadPersonMinimal,
@@ -34,6 +38,8 @@ impl Permission {
         Permission::ManageSites,
         Permission::ManageUsers,
         Permission::Screen,
+        Permission::ResolveIdentity,
+        Permission::RevertImport,
     ];
 }
 
@@ -48,7 +54,13 @@ pub fn role_allows(role: Role, p: Permission) -> bool {
         ),
         Role::Caseworker => matches!(
             p,
-            RegisterPerson | ReadPerson | ReadPersonMinimal | EditPerson | ViewStats | Screen
+            RegisterPerson
+                | ReadPerson
+                | ReadPersonMinimal
+                | EditPerson
+                | ViewStats
+                | Screen
+                | ResolveIdentity
         ),
         Role::PoliceLiaison => matches!(p, ReadPersonMinimal),
         Role::Analyst => matches!(p, ViewStats),

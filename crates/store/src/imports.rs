@@ -33,13 +33,15 @@ pub(crate) async fn record_row(
     site_id: &str,
     row: &ImportRowRef,
     person_id: &str,
+    outcome: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO import_rows (site_id, row_key, batch_id, line, person_id) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO import_rows (site_id, row_key, batch_id, line, person_id, outcome) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(site_id)
         .bind(&row.row_key)
         .bind(&row.batch_id)
         .bind(row.line)
         .bind(person_id)
+        .bind(outcome)
         .execute(&mut *conn)
         .await
         .map_err(|e| StoreError::from_db(e, "import row"))?;
@@ -190,4 +192,215 @@ impl Store {
         out.sort_by_key(|b| std::cmp::Reverse(b.created_at));
         Ok(out)
     }
+}
+
+/// What reverting a batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RevertReport {
+    /// People the batch had registered, now removed.
+    pub removed: usize,
+    /// Links to people who were already registered, now forgotten.
+    pub unlinked: usize,
+    /// People kept because work was done on them since (id, reason).
+    pub kept: Vec<(String, String)>,
+}
+
+impl Store {
+    /// Records an imported row that matched a person already registered. When the row's arrival
+    /// comes after the person had gone home, it is a new arrival: an encounter is added and the
+    /// person flagged for possible re-trafficking (returns true then).
+    pub async fn record_import_match(
+        &self,
+        actor: &Actor,
+        site_id: &str,
+        row: ImportRowRef,
+        person_id: &str,
+        encounter: pulang_domain::EncounterDetails,
+    ) -> Result<bool, StoreError> {
+        let (actor, site, pid) = (
+            actor.username.clone(),
+            site_id.to_string(),
+            person_id.to_string(),
+        );
+        self.write(move |conn| {
+            Box::pin(async move {
+                record_row(conn, &site, &row, &pid, "matched").await?;
+                let day = crate::people::date_str(encounter.arrived_on);
+                let returned: Option<String> = sqlx::query(
+                    "SELECT MAX(on_date) FROM milestones WHERE milestone = 'returned' AND person_id = $1",
+                )
+                .bind(&pid)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+                if returned.is_some_and(|r| r < day) {
+                    let id = new_id();
+                    crate::people::insert_encounter(
+                        conn,
+                        crate::people::NewEncounter {
+                            id: &id,
+                            person_id: &pid,
+                            site_id: &site,
+                            encounter: &encounter,
+                            notes: None,
+                            actor: &actor,
+                            group_id: None,
+                            ticket: false,
+                            batch_id: Some(&row.batch_id),
+                        },
+                    )
+                    .await?;
+                    return crate::arrivals::flag_if_returned_before(conn, &pid, &day, &actor, &site)
+                        .await;
+                }
+                Ok(false)
+            })
+        })
+        .await
+    }
+
+    /// Reverts an import batch: removes the people it registered (unless work was done on them
+    /// since: edits, screenings, other arrivals, merges, reviews decided), forgets its links to
+    /// people already registered, and marks the batch reverted. One transaction; audited.
+    pub async fn revert_import(
+        &self,
+        actor: &Actor,
+        site_ids: &[String],
+        batch_id: &str,
+    ) -> Result<RevertReport, StoreError> {
+        let (actor, sites, batch) = (
+            actor.username.clone(),
+            site_ids.to_vec(),
+            batch_id.to_string(),
+        );
+        self.write(move |conn| {
+            Box::pin(async move {
+                let row = sqlx::query("SELECT site_id, status FROM import_batches WHERE id = $1")
+                    .bind(&batch)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let site: String = row.try_get(0)?;
+                let status: String = row.try_get(1)?;
+                if !sites.contains(&site) {
+                    return Err(StoreError::NotFound);
+                }
+                if status == "reverted" {
+                    return Err(StoreError::Conflict(
+                        "this import has already been reverted".into(),
+                    ));
+                }
+                let rows =
+                    sqlx::query("SELECT person_id, outcome FROM import_rows WHERE batch_id = $1")
+                        .bind(&batch)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                let mut report = RevertReport::default();
+                for r in &rows {
+                    let pid: String = r.try_get(0)?;
+                    let outcome: String = r.try_get(1)?;
+                    if outcome == "matched" {
+                        report.unlinked += 1;
+                        continue;
+                    }
+                    if let Some(reason) = kept_because(conn, &pid, &batch).await? {
+                        report.kept.push((pid, reason));
+                        continue;
+                    }
+                    for sql in [
+                        "DELETE FROM import_rows WHERE person_id = $1",
+                        "DELETE FROM match_reviews WHERE left_id = $1 OR right_id = $2",
+                        "DELETE FROM person_flags WHERE person_id = $1",
+                        "DELETE FROM milestones WHERE person_id = $1",
+                        "DELETE FROM person_lookup WHERE person_id = $1",
+                        "DELETE FROM person_history WHERE person_id = $1",
+                        "DELETE FROM encounters WHERE person_id = $1",
+                        "DELETE FROM people WHERE id = $1",
+                    ] {
+                        let mut q = sqlx::query(sql).bind(&pid);
+                        if sql.contains("$2") {
+                            q = q.bind(&pid);
+                        }
+                        q.execute(&mut *conn).await?;
+                    }
+                    append(
+                        conn,
+                        NewEvent {
+                            actor: &actor,
+                            site: &site,
+                            action: "person.delete",
+                            subject: &pid,
+                        },
+                    )
+                    .await?;
+                    report.removed += 1;
+                }
+                sqlx::query("DELETE FROM encounters WHERE batch_id = $1")
+                    .bind(&batch)
+                    .execute(&mut *conn)
+                    .await?;
+                // Kept people stay linked to the batch's rows, so re-importing the list does not
+                // register them again.
+                sqlx::query("DELETE FROM import_rows WHERE batch_id = $1 AND outcome = 'matched'")
+                    .bind(&batch)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("UPDATE import_batches SET status = 'reverted' WHERE id = $1")
+                    .bind(&batch)
+                    .execute(&mut *conn)
+                    .await?;
+                append(
+                    conn,
+                    NewEvent {
+                        actor: &actor,
+                        site: &site,
+                        action: "import.revert",
+                        subject: &batch,
+                    },
+                )
+                .await?;
+                Ok(report)
+            })
+        })
+        .await
+    }
+}
+
+/// Why a person registered by an import must not be removed with it, if they must not.
+async fn kept_because(
+    conn: &mut AnyConnection,
+    pid: &str,
+    batch: &str,
+) -> Result<Option<String>, StoreError> {
+    let checks: [(&str, &str); 6] = [
+        ("SELECT COUNT(*) FROM people WHERE id = $1 AND version > 1", "edited since"),
+        ("SELECT COUNT(*) FROM screenings WHERE person_id = $1", "screened"),
+        ("SELECT COUNT(*) FROM people WHERE id = $1 AND merged_into IS NOT NULL", "merged"),
+        ("SELECT COUNT(*) FROM people WHERE merged_into = $1", "other records merged into it"),
+        ("SELECT COUNT(*) FROM milestones WHERE person_id = $1", "milestones recorded"),
+        ("SELECT COUNT(*) FROM match_reviews WHERE (left_id = $1 OR right_id = $2) AND status IN ('confirmed', 'rejected')", "a review was decided"),
+    ];
+    for (sql, why) in checks {
+        let mut q = sqlx::query(sql).bind(pid);
+        if sql.contains("$2") {
+            q = q.bind(pid);
+        }
+        let n: i64 = q.fetch_one(&mut *conn).await?.try_get(0)?;
+        if n > 0 {
+            return Ok(Some(why.to_string()));
+        }
+    }
+    let other: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM encounters WHERE person_id = $1 AND (batch_id IS NULL OR batch_id <> $2)",
+    )
+    .bind(pid)
+    .bind(batch)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    // The first encounter was written with the batch id; any other is a later arrival.
+    if other > 0 {
+        return Ok(Some("arrived again".into()));
+    }
+    Ok(None)
 }

@@ -13,8 +13,10 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod arrivals;
 pub mod audit;
 pub mod crypto;
+pub mod identity;
 pub mod imports;
 pub mod people;
 pub mod screenings;

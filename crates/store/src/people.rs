@@ -21,6 +21,8 @@ pub struct PersonRecord {
     pub details: PersonDetails,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Set when this record was merged into another (the one to show instead).
+    pub merged_into: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,6 +34,12 @@ pub struct Encounter {
     pub notes: Option<String>,
     pub created_at: i64,
     pub created_by: String,
+    pub group_id: Option<String>,
+    /// The queue number on the arrival slip (per site and day).
+    pub ticket: Option<i64>,
+    /// The person record the encounter was registered under (differs from the person read when
+    /// a merged record's encounters are shown with the survivor's).
+    pub person_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,10 +63,9 @@ pub struct PersonSummary {
     pub id: String,
     pub site_id: String,
     pub case_number: String,
-    pub full_name: String,
-    pub aliases: Vec<String>,
-    pub sex: Option<Sex>,
+    pub details: PersonDetails,
     pub created_at: i64,
+    pub merged_into: Option<String>,
 }
 
 /// Counts without personal data, for analysts.
@@ -71,6 +78,9 @@ pub struct Counts {
     /// Signed screenings by outcome (a corrected screening counts once per signed version).
     pub by_screening_outcome: Vec<(String, i64)>,
 }
+
+/// People not merged into another record, for counting.
+const LIVE_PEOPLE: &str = "(SELECT * FROM people WHERE merged_into IS NULL) live";
 
 /// Kinds of exact look-up.
 pub const LOOKUP_KINDS: [&str; 3] = ["nik", "passport", "phone"];
@@ -118,6 +128,9 @@ fn seal(keys: &Keyring, id: &str, d: &PersonDetails) -> Sealed {
 }
 
 const PERSON_COLS: &str = "id, site_id, case_number, version, sex, age, nationality, origin_province, \
+     origin_regency, languages, full_name, aliases, birth_date, nik, passport_no, phones, created_at, updated_at, merged_into";
+
+const INSERT_COLS: &str = "id, site_id, case_number, version, sex, age, nationality, origin_province, \
      origin_regency, languages, full_name, aliases, birth_date, nik, passport_no, phones, created_at, updated_at";
 
 fn corrupt(field: &str) -> StoreError {
@@ -163,6 +176,7 @@ fn open_person(keys: &Keyring, r: &AnyRow) -> Result<PersonRecord, StoreError> {
         },
         created_at: r.try_get(16)?,
         updated_at: r.try_get(17)?,
+        merged_into: r.try_get(18)?,
         id,
     })
 }
@@ -199,6 +213,89 @@ fn changes(before: &PersonDetails, after: &PersonDetails) -> Vec<FieldChange> {
             after: s(v),
         })
         .collect()
+}
+
+/// What the arrival desk or an import adds to a registration.
+#[derive(Debug, Clone, Default)]
+pub struct Intake {
+    pub from_import: Option<ImportRowRef>,
+    pub group_id: Option<String>,
+    /// Allocate the next queue ticket of the site for the arrival day.
+    pub ticket: bool,
+    /// Triage flags (see [`crate::arrivals::TRIAGE_FLAGS`]).
+    pub flags: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub record: PersonRecord,
+    pub ticket: Option<i64>,
+}
+
+pub(crate) struct NewEncounter<'a> {
+    pub id: &'a str,
+    pub person_id: &'a str,
+    pub site_id: &'a str,
+    pub encounter: &'a EncounterDetails,
+    pub notes: Option<Vec<u8>>,
+    pub actor: &'a str,
+    pub group_id: Option<&'a str>,
+    pub ticket: bool,
+    pub batch_id: Option<&'a str>,
+}
+
+/// Inserts an encounter, allocating a queue ticket when asked; returns the ticket.
+pub(crate) async fn insert_encounter(
+    conn: &mut AnyConnection,
+    e: NewEncounter<'_>,
+) -> Result<Option<i64>, StoreError> {
+    let day = date_str(e.encounter.arrived_on);
+    let ticket: Option<i64> = if e.ticket {
+        Some(
+            sqlx::query(
+                "INSERT INTO ticket_counters (site_id, day, last_seq) VALUES ($1, $2, 1) \
+                 ON CONFLICT (site_id, day) DO UPDATE SET last_seq = ticket_counters.last_seq + 1 \
+                 RETURNING last_seq",
+            )
+            .bind(e.site_id)
+            .bind(&day)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?,
+        )
+    } else {
+        None
+    };
+    if let Some(g) = e.group_id {
+        let n: i64 =
+            sqlx::query("SELECT COUNT(*) FROM arrival_groups WHERE id = $1 AND site_id = $2")
+                .bind(g)
+                .bind(e.site_id)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO encounters (id, person_id, site_id, arrived_on, arrival_route, notes, created_at, created_by, group_id, ticket, batch_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(e.id)
+    .bind(e.person_id)
+    .bind(e.site_id)
+    .bind(&day)
+    .bind(e.encounter.arrival_route.as_str())
+    .bind(e.notes)
+    .bind(now_ms())
+    .bind(e.actor)
+    .bind(e.group_id)
+    .bind(ticket)
+    .bind(e.batch_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(ticket)
 }
 
 async fn write_lookups(
@@ -282,6 +379,32 @@ impl Store {
         encounter: EncounterDetails,
         from_import: Option<ImportRowRef>,
     ) -> Result<PersonRecord, StoreError> {
+        let intake = Intake {
+            from_import,
+            ..Intake::default()
+        };
+        Ok(self
+            .register_person_with(actor, site, details, encounter, intake)
+            .await?
+            .record)
+    }
+
+    /// Registers a person with their first arrival and what the arrival desk adds: the arrival
+    /// group, a queue ticket, triage flags, the import row. All in one transaction.
+    pub async fn register_person_with(
+        &self,
+        actor: &Actor,
+        site: &Site,
+        details: PersonDetails,
+        encounter: EncounterDetails,
+        intake: Intake,
+    ) -> Result<Registered, StoreError> {
+        let Intake {
+            from_import,
+            group_id,
+            ticket: want_ticket,
+            flags,
+        } = intake;
         let id = new_id();
         let keys = self.keys().clone();
         let sealed = seal(&keys, &id, &details);
@@ -313,7 +436,7 @@ impl Store {
                 .try_get(0)?;
                 let case_number = format!("{}-{year:04}-{seq:06}", site.code);
                 sqlx::query(&format!(
-                    "INSERT INTO people ({PERSON_COLS}) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)"
+                    "INSERT INTO people ({INSERT_COLS}) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)"
                 ))
                 .bind(&id)
                 .bind(&site.id)
@@ -335,33 +458,41 @@ impl Store {
                 .await
                 .map_err(|e| StoreError::from_db(e, "case number"))?;
                 write_lookups(conn, &id, &sealed.digests).await?;
-                sqlx::query(
-                    "INSERT INTO encounters (id, person_id, site_id, arrived_on, arrival_route, notes, created_at, created_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                let ticket = insert_encounter(
+                    conn,
+                    NewEncounter {
+                        id: &enc_id,
+                        person_id: &id,
+                        site_id: &site.id,
+                        encounter: &encounter,
+                        notes: notes_sealed,
+                        actor: &actor.username,
+                        group_id: group_id.as_deref(),
+                        ticket: want_ticket,
+                        batch_id: from_import.as_ref().map(|r| r.batch_id.as_str()),
+                    },
                 )
-                .bind(&enc_id)
-                .bind(&id)
-                .bind(&site.id)
-                .bind(date_str(encounter.arrived_on))
-                .bind(encounter.arrival_route.as_str())
-                .bind(notes_sealed)
-                .bind(now)
-                .bind(&actor.username)
-                .execute(&mut *conn)
                 .await?;
                 write_history(conn, &keys, &id, 1, &actor.username, &history_changes).await?;
                 if let Some(row) = &from_import {
-                    crate::imports::record_row(conn, &site.id, row, &id).await?;
+                    crate::imports::record_row(conn, &site.id, row, &id, "created").await?;
+                }
+                for f in &flags {
+                    crate::arrivals::insert_flag(conn, &id, f, &actor.username).await?;
                 }
                 append(conn, NewEvent { actor: &actor.username, site: &site.id, action: "person.create", subject: &id }).await?;
-                Ok(PersonRecord {
-                    id,
-                    site_id: site.id.clone(),
-                    case_number,
-                    version: 1,
-                    details,
-                    created_at: now,
-                    updated_at: now,
+                Ok(Registered {
+                    record: PersonRecord {
+                        id,
+                        site_id: site.id.clone(),
+                        case_number,
+                        version: 1,
+                        details,
+                        created_at: now,
+                        updated_at: now,
+                        merged_into: None,
+                    },
+                    ticket,
                 })
             })
         })
@@ -403,9 +534,10 @@ impl Store {
 
     pub async fn encounters(&self, person_id: &str) -> Result<Vec<Encounter>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, site_id, arrived_on, arrival_route, notes, created_at, created_by FROM encounters \
-             WHERE person_id = $1 ORDER BY arrived_on, created_at",
+            "SELECT id, site_id, arrived_on, arrival_route, notes, created_at, created_by, group_id, ticket, person_id FROM encounters \
+             WHERE person_id = $1 OR person_id IN (SELECT id FROM people WHERE merged_into = $2) ORDER BY arrived_on, created_at",
         )
+        .bind(person_id)
         .bind(person_id)
         .fetch_all(self.pool())
         .await?;
@@ -423,6 +555,9 @@ impl Store {
                     arrival_route: r.try_get(3)?,
                     created_at: r.try_get(5)?,
                     created_by: r.try_get(6)?,
+                    group_id: r.try_get(7)?,
+                    ticket: r.try_get(8)?,
+                    person_id: r.try_get(9)?,
                 })
             })
             .collect()
@@ -541,45 +676,36 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
-    /// Every person (decrypted names only) for building the in-memory search index at start-up.
-    /// Never written to disk.
+    /// Every person, decrypted, for the in-memory search and matching indexes built at
+    /// start-up. Never written to disk.
     pub async fn person_summaries(&self) -> Result<Vec<PersonSummary>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, site_id, case_number, full_name, aliases, sex, created_at FROM people",
-        )
-        .fetch_all(self.pool())
-        .await?;
+        let rows = sqlx::query(&format!("SELECT {PERSON_COLS} FROM people"))
+            .fetch_all(self.pool())
+            .await?;
+        let keys = self.keys();
         rows.iter()
             .map(|r| {
-                let id: String = r.try_get(0)?;
-                let full_name =
-                    self.keys()
-                        .open_str(&id, "full_name", &r.try_get::<Vec<u8>, _>(3)?)?;
-                let aliases = serde_json::from_str(&self.keys().open_str(
-                    &id,
-                    "aliases",
-                    &r.try_get::<Vec<u8>, _>(4)?,
-                )?)
-                .map_err(|_| corrupt("aliases"))?;
-                let sex: Option<String> = r.try_get(5)?;
+                let p = open_person(keys, r)?;
                 Ok(PersonSummary {
-                    site_id: r.try_get(1)?,
-                    case_number: r.try_get(2)?,
-                    full_name,
-                    aliases,
-                    sex: sex.as_deref().and_then(Sex::parse),
-                    created_at: r.try_get(6)?,
-                    id,
+                    id: p.id,
+                    site_id: p.site_id,
+                    case_number: p.case_number,
+                    details: p.details,
+                    created_at: p.created_at,
+                    merged_into: p.merged_into,
                 })
             })
             .collect()
     }
 
+    /// People not merged into another record.
     pub async fn person_count(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query("SELECT COUNT(*) FROM people")
-            .fetch_one(self.pool())
-            .await?
-            .try_get(0)?)
+        Ok(
+            sqlx::query("SELECT COUNT(*) FROM people WHERE merged_into IS NULL")
+                .fetch_one(self.pool())
+                .await?
+                .try_get(0)?,
+        )
     }
 
     /// Aggregate counts within the filter; no personal data.
@@ -602,10 +728,10 @@ impl Store {
             }
         };
         Ok(Counts {
-            by_site: group("site_id", "people").await?,
-            by_sex: group("sex", "people").await?,
+            by_site: group("site_id", LIVE_PEOPLE).await?,
+            by_sex: group("sex", LIVE_PEOPLE).await?,
             by_route: group("arrival_route", "encounters").await?,
-            by_province: group("origin_province", "people").await?,
+            by_province: group("origin_province", LIVE_PEOPLE).await?,
             by_screening_outcome: group(
                 "outcome",
                 "(SELECT outcome, site_id FROM screenings WHERE status = 'signed') signed",

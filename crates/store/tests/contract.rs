@@ -222,6 +222,10 @@ contract! {
     check_audit_swapped => sqlite_audit_swapped, pg_audit_swapped;
     check_audit_rehashed => sqlite_audit_rehashed, pg_audit_rehashed;
     check_audit_head_rewound => sqlite_audit_head_rewound, pg_audit_head_rewound;
+    check_merge_unmerge => sqlite_merge_unmerge, pg_merge_unmerge;
+    check_review_queue => sqlite_review_queue, pg_review_queue;
+    check_arrivals => sqlite_arrivals, pg_arrivals;
+    check_import_revert => sqlite_import_revert, pg_import_revert;
 }
 
 #[test]
@@ -1082,7 +1086,7 @@ async fn check_encryption_at_rest(store: Store, raw: RawDb) {
     assert_eq!(enc.len(), 1);
     assert_eq!(enc[0].notes.as_deref(), Some(NOTES));
     let summaries = store.person_summaries().await.unwrap();
-    assert_eq!(summaries[0].full_name, NAME);
+    assert_eq!(summaries[0].details.full_name, NAME);
 
     // The blind indexes are keyed digests, not the identifiers.
     let digests = sorted(
@@ -1446,4 +1450,452 @@ async fn check_audit_head_rewound(store: Store, _raw: RawDb) {
         .await
         .unwrap();
     assert_eq!(broken(&store).await, ChainBreak::Head { seq: 9 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity decisions: merges and the review queue
+// ---------------------------------------------------------------------------------------------
+
+async fn merged_into(raw: &RawDb, id: &str) -> Option<String> {
+    raw.strings(&format!(
+        "SELECT COALESCE(merged_into, '-') FROM people WHERE id = {}",
+        lit(id)
+    ))
+    .await
+    .into_iter()
+    .next()
+    .filter(|s| s != "-")
+}
+
+async fn check_merge_unmerge(store: Store, raw: RawDb) {
+    let (pnh, bkk) = (add_site(&store, "PNH").await, add_site(&store, "BKK").await);
+    let a = register(&store, &pnh, person("Siti Aminah"), date!(2026 - 01 - 12)).await;
+    let b = register(&store, &pnh, person("SITI AMINAH"), date!(2026 - 01 - 13)).await;
+    let c = register(&store, &bkk, person("Siti Aminah"), date!(2026 - 01 - 13)).await;
+    let before = store.person_count().await.unwrap();
+    // Another site's record reads as not found.
+    let err = store
+        .merge_people(&worker(), &only(&[&pnh]), &a.id, &c.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err}");
+    let m = store
+        .merge_people(&worker(), &only(&[&pnh]), &a.id, &b.id)
+        .await
+        .expect("merge");
+    assert_eq!(
+        merged_into(&raw, &b.id).await.as_deref(),
+        Some(a.id.as_str())
+    );
+    assert_eq!(store.person_count().await.unwrap(), before - 1);
+    // The survivor shows both arrivals; the merged record keeps its own.
+    let enc = store.encounters(&a.id).await.unwrap();
+    assert_eq!(enc.len(), 2);
+    assert!(enc.iter().any(|e| e.person_id == b.id));
+    for (x, y) in [(&a.id, &b.id), (&b.id, &a.id), (&a.id, &a.id)] {
+        let err = store
+            .merge_people(&worker(), &only(&[&pnh]), x, y)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    }
+    assert_eq!(store.merges_of(&a.id).await.unwrap(), vec![m.clone()]);
+    let err = store
+        .unmerge(&worker(), &only(&[&bkk]), &m.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err}");
+    let undone = store
+        .unmerge(&worker(), &only(&[&pnh]), &m.id)
+        .await
+        .expect("unmerge");
+    assert_eq!(undone.undone_by.as_deref(), Some("caseworker"));
+    assert_eq!(merged_into(&raw, &b.id).await, None);
+    assert_eq!(store.person_count().await.unwrap(), before);
+    assert_eq!(store.encounters(&a.id).await.unwrap().len(), 1);
+    let err = store
+        .unmerge(&worker(), &only(&[&pnh]), &m.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert_eq!(newest_event(&store, &b.id).await.action, "person.unmerge");
+    intact(&store).await;
+}
+
+async fn check_review_queue(store: Store, raw: RawDb) {
+    let (pnh, bkk) = (add_site(&store, "PNH").await, add_site(&store, "BKK").await);
+    let a = register(&store, &pnh, person("Budi Santoso"), date!(2026 - 01 - 12)).await;
+    let b = register(&store, &pnh, person("SANTOSO BUDI"), date!(2026 - 01 - 13)).await;
+    let reasons = r#"[{"field":"name","level":"exact","weight":9.1}]"#;
+    let id = store
+        .queue_review(&pnh.id, &b.id, &a.id, 0.83, reasons, "intake")
+        .await
+        .unwrap()
+        .expect("queued");
+    // The same pair in either order is not queued twice.
+    assert_eq!(
+        store
+            .queue_review(&pnh.id, &a.id, &b.id, 0.9, reasons, "import")
+            .await
+            .unwrap(),
+        None
+    );
+    let pending = store
+        .reviews(&only(&[&pnh]), &["pending"], 10)
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].reasons, reasons);
+    assert!((pending[0].probability - 0.83).abs() < 1e-9);
+    assert!(store
+        .reviews(&only(&[&bkk]), &["pending"], 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let err = store
+        .decide_review(&worker(), &only(&[&bkk]), &id, "confirmed", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err}");
+    assert_eq!(
+        store
+            .decide_review(&worker(), &only(&[&pnh]), &id, "deferred", None)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .reviews(&SiteFilter::All, &["deferred"], 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let err = store
+        .decide_review(
+            &worker(),
+            &SiteFilter::All,
+            &id,
+            "confirmed",
+            Some("someone-else"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let m = store
+        .decide_review(&worker(), &SiteFilter::All, &id, "confirmed", Some(&a.id))
+        .await
+        .unwrap()
+        .expect("a confirmed pair is merged");
+    assert_eq!(
+        (m.survivor_id.as_str(), m.merged_id.as_str()),
+        (a.id.as_str(), b.id.as_str())
+    );
+    assert_eq!(m.review_id.as_deref(), Some(id.as_str()));
+    assert_eq!(
+        merged_into(&raw, &b.id).await.as_deref(),
+        Some(a.id.as_str())
+    );
+    let err = store
+        .decide_review(&worker(), &SiteFilter::All, &id, "rejected", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    // Unmerging puts the pair back in the queue.
+    store
+        .unmerge(&worker(), &SiteFilter::All, &m.id)
+        .await
+        .unwrap();
+    let r = store.review(&SiteFilter::All, &id).await.unwrap();
+    assert_eq!(r.status, "pending");
+    store
+        .decide_review(&worker(), &SiteFilter::All, &id, "rejected", None)
+        .await
+        .unwrap();
+    let counts = store.review_counts(&SiteFilter::All).await.unwrap();
+    assert!(counts.contains(&("rejected".to_string(), 1)), "{counts:?}");
+    assert!(counts.contains(&("pending".to_string(), 0)), "{counts:?}");
+    assert_eq!(merged_into(&raw, &b.id).await, None);
+    intact(&store).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The arrival desk: groups, tickets, flags, milestones, re-encounters
+// ---------------------------------------------------------------------------------------------
+
+async fn check_arrivals(store: Store, _raw: RawDb) {
+    use pulang_store::people::Intake;
+    let (pnh, bkk) = (add_site(&store, "PNH").await, add_site(&store, "BKK").await);
+    let day1 = date!(2026 - 01 - 12);
+    let g = store
+        .create_group(
+            &operator(),
+            &pnh.id,
+            "Police hand-over Sihanoukville",
+            "police_handover",
+            day1,
+        )
+        .await
+        .unwrap();
+    let other = store
+        .create_group(&operator(), &bkk.id, "Rescue", "rescue_operation", day1)
+        .await
+        .unwrap();
+    let desk = |group: Option<&str>, flags: &[&str]| Intake {
+        group_id: group.map(str::to_string),
+        ticket: true,
+        flags: flags.iter().map(|f| f.to_string()).collect(),
+        from_import: None,
+    };
+    let mut tickets = Vec::new();
+    let mut ids = Vec::new();
+    for (name, flags) in [
+        ("Dewi", &["pregnancy", "medical"][..]),
+        ("Rizki", &[][..]),
+        ("Agus", &["child"][..]),
+    ] {
+        let r = store
+            .register_person_with(
+                &operator(),
+                &pnh,
+                person(name),
+                arrival(&pnh, day1),
+                desk(Some(&g.id), flags),
+            )
+            .await
+            .unwrap();
+        tickets.push(r.ticket);
+        ids.push(r.record.id);
+    }
+    assert_eq!(tickets, vec![Some(1), Some(2), Some(3)]);
+    // Tickets count per site and per day.
+    let next_day = store
+        .register_person_with(
+            &operator(),
+            &pnh,
+            person("Wati"),
+            arrival(&pnh, date!(2026 - 01 - 13)),
+            desk(None, &[]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(next_day.ticket, Some(1));
+    // A group of another site cannot be used.
+    let err = store
+        .register_person_with(
+            &operator(),
+            &pnh,
+            person("X"),
+            arrival(&pnh, day1),
+            desk(Some(&other.id), &[]),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err}");
+    let members = store.group_members(&g.id).await.unwrap();
+    assert_eq!(members.len(), 3);
+    assert_eq!(
+        members[0].flags,
+        vec!["medical".to_string(), "pregnancy".to_string()]
+    );
+    assert_eq!(members[0].ticket, Some(1));
+    // Milestones and a return home; then the person arrives again.
+    store
+        .set_milestone(&worker(), &only(&[&pnh]), &ids[1], "sheltered", Some(day1))
+        .await
+        .unwrap();
+    store
+        .set_milestone(
+            &worker(),
+            &only(&[&pnh]),
+            &ids[1],
+            "returned",
+            Some(date!(2026 - 01 - 20)),
+        )
+        .await
+        .unwrap();
+    let err = store
+        .set_milestone(&worker(), &only(&[&bkk]), &ids[1], "returned", Some(day1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err}");
+    let p = store.group_progress(&g.id).await.unwrap();
+    assert_eq!(
+        (p.registered, p.sheltered, p.returned, p.flagged, p.screened),
+        (3, 1, 1, 2, 0)
+    );
+    let again = store
+        .add_encounter(
+            &operator(),
+            &only(&[&pnh]),
+            &ids[1],
+            &pnh.id,
+            arrival(&pnh, date!(2026 - 06 - 02)),
+            None,
+            true,
+            vec!["interpreter".into()],
+        )
+        .await
+        .unwrap();
+    assert!(again.retrafficking);
+    assert_eq!(again.ticket, Some(1));
+    let flags: Vec<String> = store
+        .flags(&ids[1])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.flag)
+        .collect();
+    assert_eq!(
+        flags,
+        vec!["interpreter".to_string(), "retrafficking".to_string()]
+    );
+    assert_eq!(
+        newest_event(&store, &ids[1]).await.action,
+        "person.flag_retrafficking"
+    );
+    // Replacing triage flags keeps the re-trafficking flag.
+    store
+        .set_triage_flags(&worker(), &only(&[&pnh]), &ids[1], vec!["medical".into()])
+        .await
+        .unwrap();
+    let flags: Vec<String> = store
+        .flags(&ids[1])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.flag)
+        .collect();
+    assert_eq!(
+        flags,
+        vec!["medical".to_string(), "retrafficking".to_string()]
+    );
+    // Before the return date it is not a re-encounter after going home.
+    let early = store
+        .add_encounter(
+            &operator(),
+            &SiteFilter::All,
+            &ids[0],
+            &pnh.id,
+            arrival(&pnh, date!(2026 - 01 - 14)),
+            None,
+            false,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(!early.retrafficking && early.ticket.is_none());
+    let ms = store.milestones(&ids[1]).await.unwrap();
+    assert_eq!(
+        ms.iter().map(|m| m.milestone.as_str()).collect::<Vec<_>>(),
+        vec!["sheltered", "returned"]
+    );
+    store
+        .set_milestone(&worker(), &only(&[&pnh]), &ids[1], "sheltered", None)
+        .await
+        .unwrap();
+    assert_eq!(store.milestones(&ids[1]).await.unwrap().len(), 1);
+    assert_eq!(store.groups(&only(&[&bkk])).await.unwrap(), vec![other]);
+    intact(&store).await;
+}
+
+async fn check_import_revert(store: Store, raw: RawDb) {
+    use pulang_store::imports::ImportRowRef;
+    let pnh = add_site(&store, "PNH").await;
+    let earlier = register(&store, &pnh, person("Joko Susilo"), date!(2026 - 01 - 10)).await;
+    let (batch, resumed) = store
+        .start_import(&operator(), &pnh.id, "police", "list.csv", "abc")
+        .await
+        .unwrap();
+    assert!(!resumed);
+    let row = |line: i64| ImportRowRef {
+        batch_id: batch.id.clone(),
+        row_key: format!("k{line}"),
+        line,
+    };
+    let mut made = Vec::new();
+    for (line, name) in [(2, "Ani"), (3, "Bayu")] {
+        let p = store
+            .register_person_from(
+                &operator(),
+                &pnh,
+                person(name),
+                arrival(&pnh, date!(2026 - 01 - 12)),
+                Some(row(line)),
+            )
+            .await
+            .unwrap();
+        made.push(p);
+    }
+    assert!(!store
+        .record_import_match(
+            &operator(),
+            &pnh.id,
+            row(4),
+            &earlier.id,
+            arrival(&pnh, date!(2026 - 01 - 12))
+        )
+        .await
+        .unwrap());
+    store
+        .finish_import(&operator(), &batch.id, "{}")
+        .await
+        .unwrap();
+    // Work done on Bayu since the import keeps him.
+    let mut d = made[1].details.clone();
+    d.full_name = "Bayu Pratama".into();
+    store
+        .update_person(&worker(), &SiteFilter::All, &made[1].id, None, d)
+        .await
+        .unwrap();
+    let err = store
+        .revert_import(&operator(), &[], &batch.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err}");
+    let rep = store
+        .revert_import(&operator(), std::slice::from_ref(&pnh.id), &batch.id)
+        .await
+        .unwrap();
+    assert_eq!(rep.removed, 1);
+    assert_eq!(rep.unlinked, 1);
+    assert_eq!(
+        rep.kept,
+        vec![(made[1].id.clone(), "edited since".to_string())]
+    );
+    let left = raw
+        .strings(&format!(
+            "SELECT id FROM people WHERE id = {}",
+            lit(&made[0].id)
+        ))
+        .await;
+    assert!(left.is_empty(), "the imported person is removed");
+    assert_eq!(store.imported_person(&pnh.id, "k2").await.unwrap(), None);
+    assert_eq!(store.imported_person(&pnh.id, "k4").await.unwrap(), None);
+    assert_eq!(
+        store
+            .imported_person(&pnh.id, "k3")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(made[1].id.as_str())
+    );
+    let status = raw
+        .strings(&format!(
+            "SELECT status FROM import_batches WHERE id = {}",
+            lit(&batch.id)
+        ))
+        .await;
+    assert_eq!(status, vec!["reverted".to_string()]);
+    let err = store
+        .revert_import(&operator(), std::slice::from_ref(&pnh.id), &batch.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert_eq!(
+        newest_event(&store, &made[0].id).await.action,
+        "person.delete"
+    );
+    intact(&store).await;
 }

@@ -1,0 +1,566 @@
+//! The arrival desk's records: arrival groups, triage flags, milestones on the way home and
+//! re-encounters (a person registered before arriving again).
+use pulang_domain::EncounterDetails;
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{append, NewEvent};
+use crate::people::{date_str, insert_encounter, NewEncounter};
+use crate::{new_id, now_ms, Actor, SiteFilter, Store, StoreError};
+
+/// Flags a registrar sets at the desk so that the right help comes first.
+pub const TRIAGE_FLAGS: [&str; 5] = ["child", "medical", "pregnancy", "disability", "interpreter"];
+/// Set by the system when a person who had gone home arrives again.
+pub const RETRAFFICKING: &str = "retrafficking";
+/// Steps on the way home, in order. "Screened" is not here: it is a signed screening.
+pub const MILESTONES: [&str; 3] = ["sheltered", "documented", "returned"];
+pub const GROUP_KINDS: [&str; 4] = ["police_handover", "rescue_operation", "walk_in", "other"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArrivalGroup {
+    pub id: String,
+    pub site_id: String,
+    pub name: String,
+    pub kind: String,
+    pub arrived_on: String,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+/// How far the people of a group have come; no personal data.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GroupProgress {
+    pub registered: i64,
+    pub screened: i64,
+    pub sheltered: i64,
+    pub documented: i64,
+    pub returned: i64,
+    /// People with at least one triage flag.
+    pub flagged: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    pub flag: String,
+    pub set_at: i64,
+    pub set_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Milestone {
+    pub milestone: String,
+    pub on_date: String,
+    pub set_at: i64,
+    pub set_by: String,
+}
+
+/// One member of a group, for the group's page (the app adds names from its index).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupMember {
+    pub person_id: String,
+    pub ticket: Option<i64>,
+    pub arrived_on: String,
+    pub flags: Vec<String>,
+    pub milestones: Vec<String>,
+    pub screened: bool,
+}
+
+pub(crate) async fn insert_flag(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    flag: &str,
+    actor: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO person_flags (person_id, flag, set_at, set_by) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (person_id, flag) DO NOTHING",
+    )
+    .bind(person_id)
+    .bind(flag)
+    .bind(now_ms())
+    .bind(actor)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Flags possible re-trafficking when `person_id` (or a record merged into it) went home
+/// before `arrived_on`. Returns whether the flag was set now.
+pub(crate) async fn flag_if_returned_before(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    arrived_on: &str,
+    actor: &str,
+    site_id: &str,
+) -> Result<bool, StoreError> {
+    let returned: Option<String> = sqlx::query(
+        "SELECT MAX(on_date) FROM milestones WHERE milestone = 'returned' AND \
+         (person_id = $1 OR person_id IN (SELECT id FROM people WHERE merged_into = $2))",
+    )
+    .bind(person_id)
+    .bind(person_id)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    match returned {
+        Some(r) if r.as_str() < arrived_on => {
+            let had: i64 =
+                sqlx::query("SELECT COUNT(*) FROM person_flags WHERE person_id = $1 AND flag = $2")
+                    .bind(person_id)
+                    .bind(RETRAFFICKING)
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get(0)?;
+            if had > 0 {
+                return Ok(false);
+            }
+            insert_flag(conn, person_id, RETRAFFICKING, actor).await?;
+            append(
+                conn,
+                NewEvent {
+                    actor,
+                    site: site_id,
+                    action: "person.flag_retrafficking",
+                    subject: person_id,
+                },
+            )
+            .await?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// The person's site, when the filter allows it; `NotFound` otherwise (another site's person
+/// and a missing one read the same).
+async fn person_site(
+    conn: &mut AnyConnection,
+    filter: &SiteFilter,
+    person_id: &str,
+) -> Result<String, StoreError> {
+    let site: Option<String> = sqlx::query("SELECT site_id FROM people WHERE id = $1")
+        .bind(person_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    match site {
+        Some(s) if filter.allows(&s) => Ok(s),
+        _ => Err(StoreError::NotFound),
+    }
+}
+
+fn group_from(r: &sqlx::any::AnyRow) -> Result<ArrivalGroup, StoreError> {
+    Ok(ArrivalGroup {
+        id: r.try_get(0)?,
+        site_id: r.try_get(1)?,
+        name: r.try_get(2)?,
+        kind: r.try_get(3)?,
+        arrived_on: r.try_get(4)?,
+        created_by: r.try_get(5)?,
+        created_at: r.try_get(6)?,
+    })
+}
+
+const GROUP_COLS: &str = "id, site_id, name, kind, arrived_on, created_by, created_at";
+
+/// What a re-encounter found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReEncounter {
+    pub encounter_id: String,
+    pub ticket: Option<i64>,
+    /// The person had gone home before and is back: flagged as possible re-trafficking.
+    pub retrafficking: bool,
+}
+
+impl Store {
+    pub async fn create_group(
+        &self,
+        actor: &Actor,
+        site_id: &str,
+        name: &str,
+        kind: &str,
+        arrived_on: time::Date,
+    ) -> Result<ArrivalGroup, StoreError> {
+        let g = ArrivalGroup {
+            id: new_id(),
+            site_id: site_id.to_string(),
+            name: name.to_string(),
+            kind: kind.to_string(),
+            arrived_on: date_str(arrived_on),
+            created_by: actor.username.clone(),
+            created_at: now_ms(),
+        };
+        let gg = g.clone();
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(&format!(
+                    "INSERT INTO arrival_groups ({GROUP_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                ))
+                .bind(&gg.id)
+                .bind(&gg.site_id)
+                .bind(&gg.name)
+                .bind(&gg.kind)
+                .bind(&gg.arrived_on)
+                .bind(&gg.created_by)
+                .bind(gg.created_at)
+                .execute(&mut *conn)
+                .await?;
+                append(
+                    conn,
+                    NewEvent {
+                        actor: &gg.created_by,
+                        site: &gg.site_id,
+                        action: "group.create",
+                        subject: &gg.id,
+                    },
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(g)
+    }
+
+    /// Groups at the sites the filter allows, newest first.
+    pub async fn groups(&self, filter: &SiteFilter) -> Result<Vec<ArrivalGroup>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {GROUP_COLS} FROM arrival_groups ORDER BY arrived_on DESC, created_at DESC"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let g = group_from(r)?;
+            if filter.allows(&g.site_id) {
+                out.push(g);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn group(&self, filter: &SiteFilter, id: &str) -> Result<ArrivalGroup, StoreError> {
+        let r = sqlx::query(&format!(
+            "SELECT {GROUP_COLS} FROM arrival_groups WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let g = group_from(&r)?;
+        if filter.allows(&g.site_id) {
+            Ok(g)
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// The members of a group (by their encounters in it), with what each has done so far.
+    /// A merged record counts as the person it was merged into.
+    pub async fn group_members(&self, group_id: &str) -> Result<Vec<GroupMember>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT COALESCE(p.merged_into, p.id), MIN(e.ticket), MIN(e.arrived_on) FROM encounters e \
+             JOIN people p ON p.id = e.person_id WHERE e.group_id = $1 \
+             GROUP BY COALESCE(p.merged_into, p.id) ORDER BY MIN(e.ticket), MIN(e.created_at)",
+        )
+        .bind(group_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut members: Vec<GroupMember> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            members.push(GroupMember {
+                person_id: r.try_get(0)?,
+                ticket: r.try_get(1)?,
+                arrived_on: r.try_get(2)?,
+                flags: Vec::new(),
+                milestones: Vec::new(),
+                screened: false,
+            });
+        }
+        let pos: std::collections::HashMap<String, usize> = members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.person_id.clone(), i))
+            .collect();
+        // The people of the group and the records merged into them.
+        let scope = "SELECT COALESCE(p.merged_into, p.id) AS pid, p.id AS rid FROM encounters e \
+                     JOIN people p ON p.id = e.person_id WHERE e.group_id = $1 \
+                     UNION SELECT m.merged_into, m.id FROM people m WHERE m.merged_into IN \
+                     (SELECT COALESCE(p.merged_into, p.id) FROM encounters e JOIN people p ON p.id = e.person_id WHERE e.group_id = $2)";
+        let flags = sqlx::query(&format!(
+            "SELECT DISTINCT g.pid, f.flag FROM ({scope}) g JOIN person_flags f ON f.person_id = g.rid"
+        ))
+        .bind(group_id)
+        .bind(group_id)
+        .fetch_all(self.pool())
+        .await?;
+        for r in &flags {
+            let pid: String = r.try_get(0)?;
+            if let Some(&i) = pos.get(&pid) {
+                members[i].flags.push(r.try_get(1)?);
+            }
+        }
+        let ms = sqlx::query(&format!(
+            "SELECT DISTINCT g.pid, m.milestone FROM ({scope}) g JOIN milestones m ON m.person_id = g.rid"
+        ))
+        .bind(group_id)
+        .bind(group_id)
+        .fetch_all(self.pool())
+        .await?;
+        for r in &ms {
+            let pid: String = r.try_get(0)?;
+            if let Some(&i) = pos.get(&pid) {
+                members[i].milestones.push(r.try_get(1)?);
+            }
+        }
+        let sc = sqlx::query(&format!(
+            "SELECT DISTINCT g.pid FROM ({scope}) g JOIN screenings s ON s.person_id = g.rid WHERE s.status = 'signed'"
+        ))
+        .bind(group_id)
+        .bind(group_id)
+        .fetch_all(self.pool())
+        .await?;
+        for r in &sc {
+            let pid: String = r.try_get(0)?;
+            if let Some(&i) = pos.get(&pid) {
+                members[i].screened = true;
+            }
+        }
+        for m in &mut members {
+            m.flags.sort();
+            m.milestones
+                .sort_by_key(|x| MILESTONES.iter().position(|y| y == x));
+        }
+        Ok(members)
+    }
+
+    /// Progress of a group, from its members.
+    pub async fn group_progress(&self, group_id: &str) -> Result<GroupProgress, StoreError> {
+        let members = self.group_members(group_id).await?;
+        let has = |m: &GroupMember, s: &str| m.milestones.iter().any(|x| x == s);
+        Ok(GroupProgress {
+            registered: members.len() as i64,
+            screened: members.iter().filter(|m| m.screened).count() as i64,
+            sheltered: members.iter().filter(|m| has(m, "sheltered")).count() as i64,
+            documented: members.iter().filter(|m| has(m, "documented")).count() as i64,
+            returned: members.iter().filter(|m| has(m, "returned")).count() as i64,
+            flagged: members
+                .iter()
+                .filter(|m| m.flags.iter().any(|f| TRIAGE_FLAGS.contains(&f.as_str())))
+                .count() as i64,
+        })
+    }
+
+    /// Flags of a person and of the records merged into them.
+    pub async fn flags(&self, person_id: &str) -> Result<Vec<Flag>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT flag, MIN(set_at), MIN(set_by) FROM person_flags WHERE person_id = $1 OR person_id IN \
+             (SELECT id FROM people WHERE merged_into = $2) GROUP BY flag ORDER BY flag",
+        )
+        .bind(person_id)
+        .bind(person_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Flag {
+                    flag: r.try_get(0)?,
+                    set_at: r.try_get(1)?,
+                    set_by: r.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Replaces a person's triage flags (the re-trafficking flag is kept).
+    pub async fn set_triage_flags(
+        &self,
+        actor: &Actor,
+        filter: &SiteFilter,
+        person_id: &str,
+        flags: Vec<String>,
+    ) -> Result<(), StoreError> {
+        let (actor, filter, id) = (
+            actor.username.clone(),
+            filter.clone(),
+            person_id.to_string(),
+        );
+        self.write(move |conn| {
+            Box::pin(async move {
+                let site = person_site(conn, &filter, &id).await?;
+                sqlx::query("DELETE FROM person_flags WHERE person_id = $1 AND flag <> $2")
+                    .bind(&id)
+                    .bind(RETRAFFICKING)
+                    .execute(&mut *conn)
+                    .await?;
+                for f in &flags {
+                    insert_flag(conn, &id, f, &actor).await?;
+                }
+                append(
+                    conn,
+                    NewEvent {
+                        actor: &actor,
+                        site: &site,
+                        action: "person.flags",
+                        subject: &id,
+                    },
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    pub async fn milestones(&self, person_id: &str) -> Result<Vec<Milestone>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT milestone, MAX(on_date), MAX(set_at), MAX(set_by) FROM milestones WHERE person_id = $1 OR person_id IN \
+             (SELECT id FROM people WHERE merged_into = $2) GROUP BY milestone",
+        )
+        .bind(person_id)
+        .bind(person_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: Vec<Milestone> = rows
+            .iter()
+            .map(|r| {
+                Ok(Milestone {
+                    milestone: r.try_get(0)?,
+                    on_date: r.try_get(1)?,
+                    set_at: r.try_get(2)?,
+                    set_by: r.try_get(3)?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        out.sort_by_key(|m| MILESTONES.iter().position(|x| *x == m.milestone));
+        Ok(out)
+    }
+
+    /// Records (or, with `on_date` `None`, clears) a milestone.
+    pub async fn set_milestone(
+        &self,
+        actor: &Actor,
+        filter: &SiteFilter,
+        person_id: &str,
+        milestone: &str,
+        on_date: Option<time::Date>,
+    ) -> Result<(), StoreError> {
+        let (actor, filter, id, milestone) = (
+            actor.username.clone(),
+            filter.clone(),
+            person_id.to_string(),
+            milestone.to_string(),
+        );
+        self.write(move |conn| {
+            Box::pin(async move {
+                let site = person_site(conn, &filter, &id).await?;
+                sqlx::query("DELETE FROM milestones WHERE person_id = $1 AND milestone = $2")
+                    .bind(&id)
+                    .bind(&milestone)
+                    .execute(&mut *conn)
+                    .await?;
+                if let Some(d) = on_date {
+                    sqlx::query(
+                        "INSERT INTO milestones (person_id, milestone, on_date, set_at, set_by) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&id)
+                    .bind(&milestone)
+                    .bind(date_str(d))
+                    .bind(now_ms())
+                    .bind(&actor)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                let action = if on_date.is_some() {
+                    format!("person.milestone.{milestone}")
+                } else {
+                    format!("person.milestone_cleared.{milestone}")
+                };
+                append(
+                    conn,
+                    NewEvent {
+                        actor: &actor,
+                        site: &site,
+                        action: &action,
+                        subject: &id,
+                    },
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Records a new arrival of a person already registered (at the desk, "this is the same
+    /// person"). Flags possible re-trafficking when they had gone home before.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_encounter(
+        &self,
+        actor: &Actor,
+        filter: &SiteFilter,
+        person_id: &str,
+        site_id: &str,
+        encounter: EncounterDetails,
+        group_id: Option<String>,
+        ticket: bool,
+        flags: Vec<String>,
+    ) -> Result<ReEncounter, StoreError> {
+        let (actor, filter, id, site_id) = (
+            actor.username.clone(),
+            filter.clone(),
+            person_id.to_string(),
+            site_id.to_string(),
+        );
+        let notes = encounter.notes.clone();
+        let keys = self.keys().clone();
+        self.write(move |conn| {
+            Box::pin(async move {
+                person_site(conn, &filter, &id).await?;
+                if !filter.allows(&site_id) {
+                    return Err(StoreError::NotFound);
+                }
+                let enc_id = new_id();
+                let sealed = notes.map(|n| keys.seal_str(&enc_id, "notes", &n));
+                let ticket = insert_encounter(
+                    conn,
+                    NewEncounter {
+                        id: &enc_id,
+                        person_id: &id,
+                        site_id: &site_id,
+                        encounter: &encounter,
+                        notes: sealed,
+                        actor: &actor,
+                        group_id: group_id.as_deref(),
+                        ticket,
+                        batch_id: None,
+                    },
+                )
+                .await?;
+                for f in &flags {
+                    insert_flag(conn, &id, f, &actor).await?;
+                }
+                append(
+                    conn,
+                    NewEvent {
+                        actor: &actor,
+                        site: &site_id,
+                        action: "person.encounter",
+                        subject: &id,
+                    },
+                )
+                .await?;
+                let day = date_str(encounter.arrived_on);
+                let retrafficking =
+                    flag_if_returned_before(conn, &id, &day, &actor, &site_id).await?;
+                Ok(ReEncounter {
+                    encounter_id: enc_id,
+                    ticket,
+                    retrafficking,
+                })
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,452 @@
+//! Identity decisions: the review queue of possible duplicates, and merges of person records.
+//!
+//! A merge never moves or deletes data: the merged record points at the record it was merged
+//! into (`people.merged_into`) and the merge is listed in `merges`. Unmerging clears the pointer
+//! and marks the merge undone, so every merge is reversible and both steps are audited.
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{append, NewEvent};
+use crate::{new_id, now_ms, Actor, SiteFilter, Store, StoreError};
+
+pub const REVIEW_STATUSES: [&str; 4] = ["pending", "deferred", "confirmed", "rejected"];
+
+/// A pair of records that may be the same person.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewPair {
+    pub id: String,
+    pub site_id: String,
+    pub left_id: String,
+    pub right_id: String,
+    pub probability: f64,
+    /// Field levels and weights as JSON (no personal data).
+    pub reasons: String,
+    /// Where the pair came from: `intake`, `import` or `dedupe`.
+    pub origin: String,
+    pub status: String,
+    pub created_at: i64,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Merge {
+    pub id: String,
+    pub survivor_id: String,
+    pub merged_id: String,
+    pub review_id: Option<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub undone_by: Option<String>,
+    pub undone_at: Option<i64>,
+}
+
+const REVIEW_COLS: &str = "id, site_id, left_id, right_id, probability, reasons, origin, status, created_at, decided_by, decided_at";
+const MERGE_COLS: &str =
+    "id, survivor_id, merged_id, review_id, created_by, created_at, undone_by, undone_at";
+
+fn review_from(r: &sqlx::any::AnyRow) -> Result<ReviewPair, StoreError> {
+    Ok(ReviewPair {
+        id: r.try_get(0)?,
+        site_id: r.try_get(1)?,
+        left_id: r.try_get(2)?,
+        right_id: r.try_get(3)?,
+        probability: r.try_get(4)?,
+        reasons: r.try_get(5)?,
+        origin: r.try_get(6)?,
+        status: r.try_get(7)?,
+        created_at: r.try_get(8)?,
+        decided_by: r.try_get(9)?,
+        decided_at: r.try_get(10)?,
+    })
+}
+
+fn merge_from(r: &sqlx::any::AnyRow) -> Result<Merge, StoreError> {
+    Ok(Merge {
+        id: r.try_get(0)?,
+        survivor_id: r.try_get(1)?,
+        merged_id: r.try_get(2)?,
+        review_id: r.try_get(3)?,
+        created_by: r.try_get(4)?,
+        created_at: r.try_get(5)?,
+        undone_by: r.try_get(6)?,
+        undone_at: r.try_get(7)?,
+    })
+}
+
+/// `(site_id, merged_into)` of a person, if the filter allows its site.
+async fn person_state(
+    conn: &mut AnyConnection,
+    filter: &SiteFilter,
+    id: &str,
+) -> Result<(String, Option<String>), StoreError> {
+    let row = sqlx::query("SELECT site_id, merged_into FROM people WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let site: String = row.try_get(0)?;
+    if !filter.allows(&site) {
+        return Err(StoreError::NotFound);
+    }
+    Ok((site, row.try_get(1)?))
+}
+
+/// Merges `merged` into `survivor` inside the caller's transaction.
+async fn merge_in(
+    conn: &mut AnyConnection,
+    actor: &str,
+    filter: &SiteFilter,
+    survivor: &str,
+    merged: &str,
+    review_id: Option<&str>,
+) -> Result<Merge, StoreError> {
+    if survivor == merged {
+        return Err(StoreError::Conflict(
+            "a record cannot be merged into itself".into(),
+        ));
+    }
+    let (site, s_into) = person_state(conn, filter, survivor).await?;
+    let (m_site, m_into) = person_state(conn, filter, merged).await?;
+    if s_into.is_some() || m_into.is_some() {
+        return Err(StoreError::Conflict(
+            "one of the records is already merged into another".into(),
+        ));
+    }
+    let children: i64 = sqlx::query("SELECT COUNT(*) FROM people WHERE merged_into = $1")
+        .bind(merged)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    if children > 0 {
+        return Err(StoreError::Conflict(
+            "other records are merged into the record to merge away: merge the other way round"
+                .into(),
+        ));
+    }
+    let m = Merge {
+        id: new_id(),
+        survivor_id: survivor.to_string(),
+        merged_id: merged.to_string(),
+        review_id: review_id.map(str::to_string),
+        created_by: actor.to_string(),
+        created_at: now_ms(),
+        undone_by: None,
+        undone_at: None,
+    };
+    sqlx::query("UPDATE people SET merged_into = $1 WHERE id = $2")
+        .bind(survivor)
+        .bind(merged)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO merges ({MERGE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL)"
+    ))
+    .bind(&m.id)
+    .bind(&m.survivor_id)
+    .bind(&m.merged_id)
+    .bind(m.review_id.as_deref())
+    .bind(&m.created_by)
+    .bind(m.created_at)
+    .execute(&mut *conn)
+    .await?;
+    for (s, subject) in [(&site, survivor), (&m_site, merged)] {
+        append(
+            conn,
+            NewEvent {
+                actor,
+                site: s,
+                action: "person.merge",
+                subject,
+            },
+        )
+        .await?;
+    }
+    // The two records' arrivals now belong to one person: one after they had gone home is a
+    // possible re-trafficking.
+    let latest: Option<String> = sqlx::query(
+        "SELECT MAX(arrived_on) FROM encounters WHERE person_id = $1 OR person_id = $2",
+    )
+    .bind(survivor)
+    .bind(merged)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    if let Some(day) = latest {
+        crate::arrivals::flag_if_returned_before(conn, survivor, &day, actor, &site).await?;
+    }
+    Ok(m)
+}
+
+impl Store {
+    /// Queues a pair for review unless it is already known (in either order, in any state).
+    /// Returns the new review's id.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn queue_review(
+        &self,
+        site_id: &str,
+        left_id: &str,
+        right_id: &str,
+        probability: f64,
+        reasons_json: &str,
+        origin: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let (l, r) = if left_id <= right_id {
+            (left_id.to_string(), right_id.to_string())
+        } else {
+            (right_id.to_string(), left_id.to_string())
+        };
+        if l == r {
+            return Ok(None);
+        }
+        let (site, reasons, origin) = (
+            site_id.to_string(),
+            reasons_json.to_string(),
+            origin.to_string(),
+        );
+        self.write(move |conn| {
+            Box::pin(async move {
+                let known: i64 = sqlx::query(
+                    "SELECT COUNT(*) FROM match_reviews WHERE left_id = $1 AND right_id = $2",
+                )
+                .bind(&l)
+                .bind(&r)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+                if known > 0 {
+                    return Ok(None);
+                }
+                let id = new_id();
+                sqlx::query(&format!(
+                    "INSERT INTO match_reviews ({REVIEW_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, NULL, NULL)"
+                ))
+                .bind(&id)
+                .bind(&site)
+                .bind(&l)
+                .bind(&r)
+                .bind(probability)
+                .bind(&reasons)
+                .bind(&origin)
+                .bind(now_ms())
+                .execute(&mut *conn)
+                .await?;
+                append(conn, NewEvent { actor: "system", site: &site, action: "review.queue", subject: &id }).await?;
+                Ok(Some(id))
+            })
+        })
+        .await
+    }
+
+    /// Reviews in the given states at the filter's sites: most probable first, pending before
+    /// deferred.
+    pub async fn reviews(
+        &self,
+        filter: &SiteFilter,
+        statuses: &[&str],
+        limit: usize,
+    ) -> Result<Vec<ReviewPair>, StoreError> {
+        let mut out = Vec::new();
+        for st in statuses {
+            let rows = sqlx::query(&format!(
+                "SELECT {REVIEW_COLS} FROM match_reviews WHERE status = $1 ORDER BY probability DESC, created_at"
+            ))
+            .bind(*st)
+            .fetch_all(self.pool())
+            .await?;
+            for r in &rows {
+                let p = review_from(r)?;
+                if filter.allows(&p.site_id) {
+                    out.push(p);
+                    if out.len() >= limit {
+                        return Ok(out);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts of reviews by state at the filter's sites.
+    pub async fn review_counts(
+        &self,
+        filter: &SiteFilter,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT site_id, status, COUNT(*) FROM match_reviews GROUP BY site_id, status",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: Vec<(String, i64)> =
+            REVIEW_STATUSES.iter().map(|s| (s.to_string(), 0)).collect();
+        for r in &rows {
+            let site: String = r.try_get(0)?;
+            if filter.allows(&site) {
+                let st: String = r.try_get(1)?;
+                let n: i64 = r.try_get(2)?;
+                if let Some(e) = out.iter_mut().find(|(s, _)| *s == st) {
+                    e.1 += n;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn review(&self, filter: &SiteFilter, id: &str) -> Result<ReviewPair, StoreError> {
+        let r = sqlx::query(&format!(
+            "SELECT {REVIEW_COLS} FROM match_reviews WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let p = review_from(&r)?;
+        if filter.allows(&p.site_id) {
+            Ok(p)
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// Decides a review. `confirmed` merges the later record into the earlier one (named by
+    /// `survivor`), `rejected` keeps them apart for good, `deferred` puts the pair back at the
+    /// end of the queue. Returns the merge when one was made.
+    pub async fn decide_review(
+        &self,
+        actor: &Actor,
+        filter: &SiteFilter,
+        id: &str,
+        decision: &str,
+        survivor: Option<&str>,
+    ) -> Result<Option<Merge>, StoreError> {
+        if !["confirmed", "rejected", "deferred"].contains(&decision) {
+            return Err(StoreError::Conflict(format!("unknown decision {decision}")));
+        }
+        let (actor, filter, id, decision, survivor) = (
+            actor.username.clone(),
+            filter.clone(),
+            id.to_string(),
+            decision.to_string(),
+            survivor.map(str::to_string),
+        );
+        self.write(move |conn| {
+            Box::pin(async move {
+                let r = sqlx::query(&format!("SELECT {REVIEW_COLS} FROM match_reviews WHERE id = $1"))
+                    .bind(&id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let p = review_from(&r)?;
+                if !filter.allows(&p.site_id) {
+                    return Err(StoreError::NotFound);
+                }
+                if p.status == "confirmed" || p.status == "rejected" {
+                    return Err(StoreError::Conflict("this pair has already been decided".into()));
+                }
+                let merge = if decision == "confirmed" {
+                    let s = survivor.unwrap_or_else(|| p.left_id.clone());
+                    let m = if s == p.left_id { p.right_id.clone() } else if s == p.right_id { p.left_id.clone() } else {
+                        return Err(StoreError::Conflict("the record to keep must be one of the pair".into()));
+                    };
+                    Some(merge_in(conn, &actor, &filter, &s, &m, Some(&id)).await?)
+                } else {
+                    None
+                };
+                sqlx::query("UPDATE match_reviews SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4")
+                    .bind(&decision)
+                    .bind(&actor)
+                    .bind(now_ms())
+                    .bind(&id)
+                    .execute(&mut *conn)
+                    .await?;
+                let action = format!("review.{decision}");
+                append(conn, NewEvent { actor: &actor, site: &p.site_id, action: &action, subject: &id }).await?;
+                Ok(merge)
+            })
+        })
+        .await
+    }
+
+    /// Merges `merged` into `survivor` (both must be visible to the filter and unmerged).
+    pub async fn merge_people(
+        &self,
+        actor: &Actor,
+        filter: &SiteFilter,
+        survivor: &str,
+        merged: &str,
+    ) -> Result<Merge, StoreError> {
+        let (actor, filter, survivor, merged) = (
+            actor.username.clone(),
+            filter.clone(),
+            survivor.to_string(),
+            merged.to_string(),
+        );
+        self.write(move |conn| {
+            Box::pin(async move { merge_in(conn, &actor, &filter, &survivor, &merged, None).await })
+        })
+        .await
+    }
+
+    /// Undoes a merge: the merged record stands on its own again. A review that led to the
+    /// merge goes back to pending.
+    pub async fn unmerge(
+        &self,
+        actor: &Actor,
+        filter: &SiteFilter,
+        merge_id: &str,
+    ) -> Result<Merge, StoreError> {
+        let (actor, filter, merge_id) =
+            (actor.username.clone(), filter.clone(), merge_id.to_string());
+        self.write(move |conn| {
+            Box::pin(async move {
+                let r = sqlx::query(&format!("SELECT {MERGE_COLS} FROM merges WHERE id = $1"))
+                    .bind(&merge_id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let mut m = merge_from(&r)?;
+                let (site, _) = person_state(conn, &filter, &m.survivor_id).await?;
+                let (m_site, into) = person_state(conn, &filter, &m.merged_id).await?;
+                if m.undone_at.is_some() || into.as_deref() != Some(m.survivor_id.as_str()) {
+                    return Err(StoreError::Conflict("this merge has already been undone".into()));
+                }
+                let now = now_ms();
+                sqlx::query("UPDATE people SET merged_into = NULL WHERE id = $1")
+                    .bind(&m.merged_id)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("UPDATE merges SET undone_by = $1, undone_at = $2 WHERE id = $3")
+                    .bind(&actor)
+                    .bind(now)
+                    .bind(&m.id)
+                    .execute(&mut *conn)
+                    .await?;
+                if let Some(rid) = &m.review_id {
+                    sqlx::query("UPDATE match_reviews SET status = 'pending', decided_by = NULL, decided_at = NULL WHERE id = $1")
+                        .bind(rid)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                for (s, subject) in [(&site, &m.survivor_id), (&m_site, &m.merged_id)] {
+                    append(conn, NewEvent { actor: &actor, site: s, action: "person.unmerge", subject }).await?;
+                }
+                m.undone_by = Some(actor.clone());
+                m.undone_at = Some(now);
+                Ok(m)
+            })
+        })
+        .await
+    }
+
+    /// Merges into or out of a person, newest first.
+    pub async fn merges_of(&self, person_id: &str) -> Result<Vec<Merge>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MERGE_COLS} FROM merges WHERE survivor_id = $1 OR merged_id = $2 ORDER BY created_at DESC"
+        ))
+        .bind(person_id)
+        .bind(person_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(merge_from).collect()
+    }
+}
