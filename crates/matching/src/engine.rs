@@ -99,6 +99,13 @@ pub struct Output {
 
 /// Normalises every record and fills in the names' term frequencies.
 pub fn prepare_all(records: &[RawRecord], ref_year: i32) -> Vec<Prepared> {
+    let mut prepared = normalise_all(records, ref_year);
+    fill_term_frequencies(&mut prepared);
+    prepared
+}
+
+/// Normalises every record in parallel, without term frequencies.
+pub fn normalise_all(records: &[RawRecord], ref_year: i32) -> Vec<Prepared> {
     // Phones and provinces repeat (the same person in several sources, a few dozen ways to
     // write a province): normalise each distinct value once.
     let mut phone_keys: Vec<String> = records
@@ -130,13 +137,17 @@ pub fn prepare_all(records: &[RawRecord], ref_year: i32) -> Vec<Prepared> {
             .copied()
             .unwrap_or_else(|| normalize::province_key(s))
     };
-    let mut prepared: Vec<Prepared> = records
+    records
         .par_iter()
         .map(|r| normalize::prepare_with(r, ref_year, &phones, &province))
-        .collect();
+        .collect()
+}
+
+/// Sets each name token's and each whole name's term frequency from the records themselves.
+pub fn fill_term_frequencies(prepared: &mut [Prepared]) {
     let mut df: HashMap<u64, u32> = HashMap::new();
     let mut names: HashMap<u64, u32> = HashMap::new();
-    for p in &prepared {
+    for p in prepared.iter() {
         for t in &p.name.tokens {
             *df.entry(t.alt).or_insert(0) += 1;
         }
@@ -153,7 +164,6 @@ pub fn prepare_all(records: &[RawRecord], ref_year: i32) -> Vec<Prepared> {
             t.tf = (f64::from(c) / n).log2() as f32;
         }
     });
-    prepared
 }
 
 /// Comparison vectors of random pairs, for `u`. The costly fields (name and address, compared

@@ -49,6 +49,33 @@ const PRIOR_U: [&[f64]; FIELDS] = [
 ];
 const PRIOR_WEIGHT: f64 = 200.0;
 
+/// `m` of [`Model::intake_default`]: how often the *same* person's two records agree at each
+/// level, set by hand from the sources' habits (`synth.rs` describes them):
+/// - name: exact in about half the pairs; the rest are subsets (a shelter's one name), spelling
+///   and typo variants (close), or share one token only (partial);
+/// - birth date: exact in most pairs with full dates; swaps and typos (near); an age on one side
+///   gives "same year" or "year close";
+/// - phone: people change SIM cards, so "different" is common for the same person;
+/// - NIK and passport: exact when both are recorded, with typos and OCR confusions as "one
+///   edit"; an SPLP against a passport is "different";
+/// - sex and province: almost always the same.
+const INTAKE_M: [&[f64]; FIELDS] = [
+    &[0.55, 0.15, 0.12, 0.02, 0.11, 0.05],
+    &[0.60, 0.10, 0.08, 0.17, 0.05],
+    &[0.45, 0.02, 0.53],
+    &[0.90, 0.05, 0.05],
+    &[0.80, 0.10, 0.10],
+    &[0.97, 0.03],
+    &[0.85, 0.15],
+    &[0.65, 0.05, 0.15, 0.15],
+];
+/// Records of a new arrival already in the register, on average: about half of the arrivals
+/// have been recorded before (a police hand-over list, a shelter book, the migrant-worker
+/// registry), mostly once.
+pub const INTAKE_EXPECTED_MATCHES: f64 = 0.5;
+/// The register size [`Model::intake_default`]'s prior is stated for.
+pub const INTAKE_REGISTER: f64 = 100_000.0;
+
 /// Estimates `u` from the comparison vectors of random pairs.
 pub fn estimate_u<'a>(vectors: impl Iterator<Item = &'a Vector>) -> Vec<Vec<f64>> {
     let mut counts: Vec<Vec<f64>> = LEVELS.iter().map(|&l| vec![0.0; l]).collect();
@@ -264,24 +291,44 @@ impl Model {
                 m[f][l] = from.iter().map(|s| s[f][l]).sum::<f64>() / from.len() as f64;
             }
         }
-        let (lambda, iterations) = (fixed, 0);
-        let global = (lambda * candidate_pairs as f64 / total_pairs.max(1.0)).clamp(1e-12, 0.5);
-        let mut model = Model {
+        let global = (fixed * candidate_pairs as f64 / total_pairs.max(1.0)).clamp(1e-12, 0.5);
+        Model::from_parts(m, u, global, fixed)
+    }
+
+    /// A model from its `m` and `u` (one row per field, one value per level) and priors.
+    fn from_parts(m: Vec<Vec<f64>>, u: Vec<Vec<f64>>, lambda: f64, lambda_blocked: f64) -> Model {
+        let weights = (0..FIELDS)
+            .map(|f| (0..LEVELS[f]).map(|l| (m[f][l] / u[f][l]).log2()).collect())
+            .collect();
+        Model {
             m,
             u,
-            lambda: global,
-            lambda_blocked: lambda,
-            em_iterations: iterations,
-            weights: Vec::new(),
-        };
-        model.weights = (0..FIELDS)
-            .map(|f| {
-                (0..LEVELS[f])
-                    .map(|l| (model.m[f][l] / model.u[f][l]).log2())
-                    .collect()
-            })
-            .collect();
-        model
+            lambda,
+            lambda_blocked,
+            em_iterations: 0,
+            weights,
+        }
+    }
+
+    /// A model for intake (one new arrival against a register) when the register is too small
+    /// to train on. `u` is the generic [`PRIOR_U`] table, except for initials (see below); `m`
+    /// is set by hand from what the sources are known to do (see [`INTAKE_M`]). The prior is
+    /// that of one arrival against one random entry of a register of [`INTAKE_REGISTER`]
+    /// entries holding [`INTAKE_EXPECTED_MATCHES`] records of the arrival on average;
+    /// [`crate::index::Index`] rescales it to its own size.
+    pub fn intake_default() -> Model {
+        let m: Vec<Vec<f64>> = INTAKE_M.iter().map(|r| r.to_vec()).collect();
+        let mut u: Vec<Vec<f64>> = PRIOR_U.iter().map(|r| r.to_vec()).collect();
+        // PRIOR_U's 1e-5 for "initials" would make "B. Santoso" against any Budi or Bambang
+        // Santoso stronger evidence than the exact full name. Among random pairs of a large
+        // register it is about a shared family name (2%) times the same initial (1/20).
+        u[0][name_level::INITIALS as usize] = 1e-3;
+        let s: f64 = u[0].iter().sum();
+        for x in &mut u[0] {
+            *x /= s;
+        }
+        let lambda = INTAKE_EXPECTED_MATCHES / INTAKE_REGISTER;
+        Model::from_parts(m, u, lambda, lambda)
     }
 
     /// Prior log2-odds of a random pair.
@@ -378,6 +425,43 @@ mod tests {
         assert_eq!(e.len(), FIELDS);
         assert_eq!(e[2].level, "missing");
         assert!(e[0].weight > 0.0);
+    }
+
+    #[test]
+    fn intake_default_separates_strong_from_weak_agreement() {
+        use crate::compare::{birth_level, name_level};
+        let m = Model::intake_default();
+        // A full name shared by one register entry in a thousand.
+        let common_full_name = (1e-3f64).log2() as f32;
+        let strong: Vector = [
+            name_level::EXACT,
+            birth_level::EXACT,
+            0,
+            MISSING,
+            MISSING,
+            MISSING,
+            MISSING,
+            MISSING,
+        ];
+        assert!(probability(m.score(&strong, common_full_name)) > 0.99);
+        // One in twenty women is called Siti.
+        let siti = (0.05f64).log2() as f32;
+        for level in [name_level::SUBSET, name_level::PARTIAL] {
+            let mut v = [MISSING; FIELDS];
+            v[0] = level;
+            assert!(probability(m.score(&v, siti)) < 0.05);
+            // Even with the sex and province agreeing.
+            v[5] = 0;
+            v[6] = 0;
+            assert!(probability(m.score(&v, siti)) < 0.05);
+        }
+        // Weights are ordered within each field: stronger levels weigh more.
+        for f in 0..FIELDS {
+            let w = &m.weights[f];
+            assert!(w[0] > w[w.len() - 1], "{f}");
+        }
+        let name = &m.weights[0];
+        assert!(name[name_level::EXACT as usize] > name[name_level::INITIALS as usize]);
     }
 
     #[test]
