@@ -31,6 +31,13 @@ pub use pulang_store::people::{Counts, HistoryEntry, PersonRecord};
 pub use pulang_store::Backend;
 pub use scope::{role_allows, AccessScope, Permission};
 
+/// Records the desk and identity use cases return.
+pub mod desk_types {
+    pub use pulang_store::arrivals::{ArrivalGroup, Flag, GroupMember, GroupProgress, Milestone};
+    pub use pulang_store::identity::{Merge, ReviewPair, REVIEW_STATUSES};
+    pub use pulang_store::imports::RevertReport;
+}
+
 /// Where the data lives.
 #[derive(Debug, Clone)]
 pub struct DataConfig {

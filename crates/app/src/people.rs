@@ -31,6 +31,8 @@ pub struct PersonView {
     pub masked: bool,
     /// True for roles that see only the minimum (police liaison).
     pub minimal: bool,
+    /// This record was merged into another person's record (the one to work on).
+    pub merged_into: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -121,6 +123,7 @@ impl App {
             languages: d.languages.clone(),
             masked: !reveal && !minimal,
             minimal,
+            merged_into: r.merged_into.clone(),
         }
     }
 

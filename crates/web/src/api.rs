@@ -3,7 +3,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use pulang_app::domain::{EncounterForm, PersonForm};
 use pulang_app::{AppError, PersonRecord, Submission};
@@ -21,6 +21,12 @@ pub fn routes() -> Router<AppState> {
         .route("/sites", get(sites))
         .route("/people", get(search).post(register))
         .route("/people/{id}", get(person).put(update))
+        .route("/people/matches", post(matches))
+        .route("/desk/arrivals", post(desk_arrival))
+        .route("/groups", get(groups).post(create_group))
+        .route("/groups/{id}", get(group))
+        .route("/reviews", get(reviews))
+        .route("/reviews/{id}", post(decide_review))
         .route("/stats", get(stats))
         .route("/audit/verify", get(audit_verify))
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "No such API route") })
@@ -323,6 +329,181 @@ async fn audit_verify(State(s): State<AppState>, api: Api) -> Response {
     match s.app.verify_audit(&api.scope).await {
         Ok(Ok(n)) => Json(json!({"intact": true, "events": n})).into_response(),
         Ok(Err(b)) => Json(json!({"intact": false, "problem": b.to_string()})).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+/// The registration fields, read as the matching engine would: possible matches only, nothing
+/// written.
+async fn matches(
+    State(s): State<AppState>,
+    api: Api,
+    body: Result<Json<Registration>, JsonRejection>,
+) -> Response {
+    let Json(reg) = match body {
+        Ok(b) => b,
+        Err(e) => return bad_json(e),
+    };
+    let sub = reg.into_submission();
+    match s.app.possible_matches(&api.scope, &sub.person, 5).await {
+        Ok(items) => Json(json!({ "items": items })).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+async fn desk_arrival(
+    State(s): State<AppState>,
+    api: Api,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Response {
+    let Json(mut raw) = match body {
+        Ok(b) => b,
+        Err(e) => return bad_json(e),
+    };
+    // The desk's own fields are taken out; the rest must be a registration.
+    let mut take = |k: &str| raw.as_object_mut().and_then(|o| o.remove(k));
+    let group = take("group");
+    let flags = take("flags");
+    let same_as = take("same_as");
+    let confirmed_new = take("confirmed_new");
+    let invalid = |what: &str| {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request body")
+            .detail(what.to_string())
+            .into_response()
+    };
+    let opt_str = |v: Option<serde_json::Value>| -> Result<Option<String>, ()> {
+        match v {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(()),
+        }
+    };
+    let Ok(group) = opt_str(group) else { return invalid("group must be a string") };
+    let Ok(same_as) = opt_str(same_as) else { return invalid("same_as must be a string") };
+    let flags: Vec<String> = match flags {
+        None | Some(serde_json::Value::Null) => vec![],
+        Some(v) => match serde_json::from_value(v) {
+            Ok(f) => f,
+            Err(_) => return invalid("flags must be a list of strings"),
+        },
+    };
+    let confirmed_new = match confirmed_new {
+        None | Some(serde_json::Value::Null) => false,
+        Some(serde_json::Value::Bool(b)) => b,
+        Some(_) => return invalid("confirmed_new must be a boolean"),
+    };
+    let reg: Registration = match serde_json::from_value(raw) {
+        Ok(r) => r,
+        Err(e) => return invalid(&e.to_string()),
+    };
+    let sub = reg.into_submission();
+    let desk = pulang_app::desk::DeskSubmission {
+        person: sub.person,
+        site: sub.encounter.site,
+        group_id: group,
+        flags,
+        arrived_on: sub.encounter.arrived_on,
+        arrival_route: sub.encounter.arrival_route,
+        same_as,
+        confirmed_new,
+        confirm_warnings: sub.confirm_warnings,
+    };
+    match s.app.desk_register(&api.scope, desk).await {
+        Ok(o @ pulang_app::desk::DeskOutcome::PossibleMatches { .. }) => Json(o).into_response(),
+        Ok(o) => (StatusCode::CREATED, Json(o)).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+async fn groups(State(s): State<AppState>, api: Api) -> Response {
+    match s.app.groups(&api.scope).await {
+        Ok(g) => Json(json!({ "items": g })).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewGroup {
+    name: String,
+    kind: String,
+    #[serde(default)]
+    site: Option<String>,
+    #[serde(default)]
+    arrived_on: Option<String>,
+}
+
+async fn create_group(
+    State(s): State<AppState>,
+    api: Api,
+    body: Result<Json<NewGroup>, JsonRejection>,
+) -> Response {
+    let Json(g) = match body {
+        Ok(b) => b,
+        Err(e) => return bad_json(e),
+    };
+    match s
+        .app
+        .create_group(&api.scope, g.site.as_deref(), &g.name, &g.kind, g.arrived_on.as_deref())
+        .await
+    {
+        Ok(g) => (StatusCode::CREATED, [("location", format!("/api/v1/groups/{}", g.id))], Json(g)).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+async fn group(State(s): State<AppState>, api: Api, Path(id): Path<String>) -> Response {
+    match s.app.group_page(&api.scope, &id).await {
+        Ok(g) => Json(g).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewQuery {
+    status: Option<String>,
+}
+
+async fn reviews(
+    State(s): State<AppState>,
+    api: Api,
+    q: Result<Query<ReviewQuery>, QueryRejection>,
+) -> Response {
+    let Ok(Query(q)) = q else {
+        return Problem::new(StatusCode::BAD_REQUEST, "Invalid query").into_response();
+    };
+    let statuses: Vec<&str> = match q.status.as_deref() {
+        None => vec!["pending", "deferred"],
+        Some(st) if pulang_app::desk_types::REVIEW_STATUSES.contains(&st) => vec![st],
+        Some(_) => return Problem::new(StatusCode::BAD_REQUEST, "Invalid query").detail("unknown status").into_response(),
+    };
+    match s.app.reviews(&api.scope, &statuses, 500).await {
+        Ok(items) => Json(json!({ "items": items })).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    decision: String,
+    #[serde(default)]
+    keep: Option<String>,
+}
+
+async fn decide_review(
+    State(s): State<AppState>,
+    api: Api,
+    Path(id): Path<String>,
+    body: Result<Json<Decision>, JsonRejection>,
+) -> Response {
+    let Json(d) = match body {
+        Ok(b) => b,
+        Err(e) => return bad_json(e),
+    };
+    match s.app.decide_review(&api.scope, &id, &d.decision, d.keep.as_deref()).await {
+        Ok(merge) => Json(json!({ "merge": merge })).into_response(),
         Err(e) => fail(e),
     }
 }

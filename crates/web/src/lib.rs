@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod desk;
 mod extract;
 pub mod i18n;
 mod imports;
@@ -13,6 +14,7 @@ mod openapi;
 mod pages;
 mod pdf;
 mod problem;
+mod reviews;
 mod screening;
 
 use std::net::{IpAddr, SocketAddr};
@@ -82,6 +84,17 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
                 .layer(DefaultBodyLimit::max(imports::UPLOAD_LIMIT)),
         )
         .route("/imports/confirm", post(imports::confirm))
+        .route("/desk", get(desk::desk_page).post(desk::desk_submit))
+        .route("/desk/matches", post(desk::matches_fragment))
+        .route("/desk/slip/{id}", get(desk::slip_page))
+        .route("/groups", get(desk::groups_page).post(desk::group_create))
+        .route("/groups/{id}", get(desk::group_page))
+        .route("/people/{id}/milestones", post(desk::milestone_submit))
+        .route("/people/{id}/flags", post(desk::flags_submit))
+        .route("/reviews", get(reviews::reviews_page))
+        .route("/reviews/scan", post(reviews::scan))
+        .route("/reviews/{id}", get(reviews::review_page).post(reviews::review_decide))
+        .route("/merges/{id}/undo", post(reviews::undo_merge))
         .route("/admin", get(pages::admin_page))
         .route("/admin/sites", post(pages::admin_add_site))
         .route("/admin/users", post(pages::admin_add_user))
@@ -90,6 +103,7 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .route("/stats", get(pages::stats_page))
         .route("/static/pulang.css", get(pages::stylesheet))
         .route("/static/interview.js", get(pages::interview_script))
+        .route("/static/desk.js", get(desk::desk_script))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api::routes())

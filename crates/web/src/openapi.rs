@@ -46,7 +46,7 @@ pub fn spec() -> Value {
         "arrival_route": {"type": ["string", "null"], "enum": ["walk_in", "police_handover", "rescue_operation", "referral", "other", null]},
         "notes": str_opt,
     });
-    let registration = with(
+    let registration: Value = with(
         with(person_fields.clone(), encounter.clone()),
         json!({
             "encounter": {"type": "object", "properties": encounter, "additionalProperties": false},
@@ -98,6 +98,57 @@ pub fn spec() -> Value {
                     "responses": with(json!({"200": {"description": "Saved", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Saved"}}}}}), errors(&["400", "401", "403", "404", "409", "413", "415", "422"])),
                 },
             },
+            "/people/matches": {"post": {
+                "summary": "Possible matches while registering: up to five people already registered who may be this person, with the probability and the fields that agree or differ (nothing is written; the query is audited)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["full_name"], "properties": registration.clone(), "additionalProperties": false}}}},
+                "responses": with(json!({"200": {"description": "Candidates, best first", "content": {"application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/PossibleMatch"}}}}}}}}), errors(&["401", "403", "415", "422"])),
+            }},
+            "/desk/arrivals": {"post": {
+                "summary": "Register an arrival at the desk: a minimal first record with a queue ticket, triage flags and arrival group. Unless `same_as` or `confirmed_new` is given, likely matches come back first (200, nothing written)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["full_name"], "properties": with(registration.clone(), json!({
+                    "group": {"type": ["string", "null"], "description": "arrival group id"},
+                    "flags": {"type": "array", "items": {"type": "string", "enum": ["child", "medical", "pregnancy", "disability", "interpreter"]}},
+                    "same_as": {"type": ["string", "null"], "description": "record a new arrival of this registered person"},
+                    "confirmed_new": {"type": "boolean", "description": "register as new despite possible matches (they are queued for review)"},
+                })), "additionalProperties": false}}}},
+                "responses": with(json!({
+                    "200": {"description": "`{\"outcome\": \"possible_matches\", \"candidates\": [...]}`: the registrar decides"},
+                    "201": {"description": "`{\"outcome\": \"registered\" | \"arrived\", \"person_id\", \"case_number\", \"ticket\", ...}`"},
+                }), errors(&["400", "401", "403", "404", "415", "422"])),
+            }},
+            "/groups": {
+                "get": {"summary": "Arrival groups at the caller's sites with their progress (counts only)", "responses": with(json!({"200": {"description": "OK"}}), errors(&["401", "403"]))},
+                "post": {
+                    "summary": "Create an arrival group (a police hand-over, a rescue operation)",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name", "kind"], "properties": {
+                        "name": {"type": "string", "maxLength": 200},
+                        "kind": {"type": "string", "enum": ["police_handover", "rescue_operation", "walk_in", "other"]},
+                        "site": str_opt,
+                        "arrived_on": {"type": ["string", "null"], "format": "date"},
+                    }, "additionalProperties": false}}}},
+                    "responses": with(json!({"201": {"description": "Created"}}), errors(&["401", "403", "415", "422"])),
+                },
+            },
+            "/groups/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "get": {"summary": "A group with its members and their progress (audited)", "responses": with(json!({"200": {"description": "OK"}}), errors(&["401", "403", "404"]))},
+            },
+            "/reviews": {"get": {
+                "summary": "The review queue of possible duplicates (pending, then deferred)",
+                "parameters": [{"name": "status", "in": "query", "schema": {"type": "string", "enum": ["pending", "deferred", "confirmed", "rejected"]}}],
+                "responses": with(json!({"200": {"description": "OK"}}), errors(&["400", "401", "403"])),
+            }},
+            "/reviews/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "post": {
+                    "summary": "Decide a pair: `confirm` merges (keeping `keep`, by default the earlier record), `reject` keeps them apart, `defer` decides later",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["decision"], "properties": {
+                        "decision": {"type": "string", "enum": ["confirm", "reject", "defer"]},
+                        "keep": str_opt,
+                    }, "additionalProperties": false}}}},
+                    "responses": with(json!({"200": {"description": "`{\"merge\": {...} | null}`"}}), errors(&["400", "401", "403", "404", "409", "415", "422"])),
+                },
+            },
             "/stats": {"get": {"summary": "Counts without personal data", "responses": with(json!({"200": {"description": "OK"}}), errors(&["401", "403"]))}},
             "/audit/verify": {"get": {"summary": "Walk the audit chain", "responses": with(json!({"200": {"description": "intact, or where it breaks"}}), errors(&["401", "403"]))}},
             "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OK"}}}},
@@ -117,6 +168,12 @@ pub fn spec() -> Value {
                 "SearchPage": {"type": "object", "properties": {
                     "items": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "case_number": {"type": "string"}, "full_name": {"type": "string"}, "site": {"type": "string"}}}},
                     "total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
+                }},
+                "PossibleMatch": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "case_number": {"type": "string"}, "full_name": {"type": "string"}, "site": {"type": "string"},
+                    "sex": {"type": ["string", "null"]}, "birth": {"type": ["string", "null"]}, "age": {"type": ["integer", "null"]}, "origin_province": {"type": ["string", "null"]},
+                    "probability": {"type": "number"},
+                    "reasons": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "level": {"type": "string"}, "weight": {"type": "number", "description": "bits of evidence; negative when the field disagrees"}}}},
                 }},
                 "Saved": {"type": "object", "properties": {
                     "id": {"type": "string"}, "case_number": {"type": "string"}, "site": {"type": "string"}, "version": {"type": "integer"}, "full_name": {"type": "string"},

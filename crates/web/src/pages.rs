@@ -71,7 +71,10 @@ pub(crate) fn page(c: &Chrome<'_>, title: &str, body: Markup) -> Markup {
                     @if let Some(w) = c.web {
                         nav aria-label=(t(l, "nav-label")) {
                             @if w.scope.can(Permission::ReadPersonMinimal) { a href="/people" { (t(l, "nav-people")) } }
+                            @if w.scope.can(Permission::RegisterPerson) { a href="/desk" accesskey="d" { (t(l, "nav-desk")) } }
                             @if w.scope.can(Permission::RegisterPerson) { a href="/people/new" accesskey="n" { (t(l, "nav-register")) } }
+                            @if w.scope.can(Permission::ReadPersonMinimal) { a href="/groups" { (t(l, "nav-groups")) } }
+                            @if w.scope.can(Permission::ResolveIdentity) { a href="/reviews" { (t(l, "nav-reviews")) } }
                             @if w.scope.can(Permission::RegisterPerson) { a href="/imports" { (t(l, "nav-imports")) } }
                             @if w.scope.can(Permission::ViewStats) { a href="/stats" { (t(l, "nav-stats")) } }
                             @if w.scope.can(Permission::ViewAudit) { a href="/audit" { (t(l, "nav-audit")) } }
@@ -604,7 +607,8 @@ fn register_form(
             html! {
                 h1 { (t(l, "register-title")) }
                 @if !f.validation.errors.is_empty() { p.error role="alert" { (t(l, "form-has-errors")) } }
-                form #register method="post" action="/people" novalidate {
+                div.desk {
+                form #register method="post" action="/people" novalidate data-matches-url="/desk/matches" {
                     input type="hidden" name="csrf" value=(web.csrf);
                     (person_fields(l, f))
                     fieldset {
@@ -617,6 +621,12 @@ fn register_form(
                     (confirm_box(l, f))
                     button type="submit" { (t(l, "register-submit")) }
                 }
+                aside #matches aria-live="polite" aria-label=(t(l, "matches-title")) {
+                    h2 { (t(l, "matches-title")) }
+                    div #matches-body { p.hint { (t(l, "matches-typing")) } }
+                }
+                }
+                script src="/static/desk.js" {}
             },
         ),
     )
@@ -727,11 +737,95 @@ pub async fn register_submit(
     }
 }
 
+/// What the person page shows beyond the record: flags, milestones, merges.
+#[derive(Default)]
+struct PersonExtras {
+    flags: Vec<pulang_app::desk_types::Flag>,
+    milestones: Vec<pulang_app::desk_types::Milestone>,
+    merges: Vec<pulang_app::desk_types::Merge>,
+}
+
+fn extras_html(l: Lang, web: &Web, id: &str, x: &PersonExtras) -> Markup {
+    let flagged = |f: &str| x.flags.iter().any(|g| g.flag == f);
+    let can_edit = web.scope.can(Permission::EditPerson);
+    html! {
+        @if flagged("retrafficking") {
+            p.alert role="alert" data-flag="retrafficking" { (t(l, "person-retrafficking")) }
+        }
+        section.triage {
+            h2 { (t(l, "desk-triage")) }
+            @if can_edit {
+                form method="post" action={ "/people/" (id) "/flags" } {
+                    input type="hidden" name="csrf" value=(web.csrf);
+                    @for f in crate::desk::TRIAGE {
+                        label.check { input type="checkbox" name="flags" value=(f) checked[flagged(f)]; " " (t(l, &format!("flag-{f}"))) } " "
+                    }
+                    button type="submit" { (t(l, "flags-save")) }
+                }
+            } @else {
+                p { @for f in &x.flags { span.flag { (t(l, &format!("flag-{}", f.flag))) } " " } }
+            }
+        }
+        section.milestones {
+            h2 { (t(l, "group-milestones")) }
+            ul {
+                @for ms in crate::desk::MILESTONES {
+                    @let done = x.milestones.iter().find(|m| m.milestone == ms);
+                    li data-milestone=(ms) {
+                        (t(l, &format!("progress-{ms}"))) ": "
+                        @if let Some(m) = done { strong { "✓ " (m.on_date) } } @else { "—" }
+                        @if can_edit {
+                            " "
+                            form.inline method="post" action={ "/people/" (id) "/milestones" } {
+                                input type="hidden" name="csrf" value=(web.csrf);
+                                input type="hidden" name="milestone" value=(ms);
+                                @if done.is_some() {
+                                    input type="hidden" name="clear" value="yes";
+                                    button type="submit" { (t(l, "milestone-clear")) }
+                                } @else {
+                                    input type="date" name="on" aria-label=(t(l, "milestone-on"));
+                                    button type="submit" { (t(l, "milestone-record")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if !x.merges.is_empty() {
+            section.merges {
+                h2 { (t(l, "person-merges")) }
+                ul {
+                    @for m in &x.merges {
+                        li data-merge=(m.id) {
+                            @if m.survivor_id == id {
+                                (t(l, "merge-into-this")) " " a href={ "/people/" (m.merged_id) } { (t(l, "merge-other-record")) }
+                            } @else {
+                                (t(l, "merge-this-into")) " " a href={ "/people/" (m.survivor_id) } { (t(l, "merge-other-record")) }
+                            }
+                            " · " (m.created_by) " · " (format_ms(m.created_at))
+                            @if m.undone_at.is_some() { " · " em { (t(l, "merge-undone")) } }
+                            @else if web.scope.can(Permission::ResolveIdentity) {
+                                " "
+                                form.inline method="post" action={ "/merges/" (m.id) "/undo" } {
+                                    input type="hidden" name="csrf" value=(web.csrf);
+                                    button type="submit" { (t(l, "merge-undo")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn person_html(
     l: Lang,
     web: &Web,
     p: &pulang_app::PersonPage,
     screenings: &[pulang_app::screening::ScreeningSummary],
+    extras: &PersonExtras,
 ) -> Markup {
     let v = &p.person;
     let dash = || "—".to_string();
@@ -739,6 +833,9 @@ fn person_html(
     html! {
         h1 { (v.full_name) }
         p.case { (t(l, "field-case_number")) ": " strong data-case-number { (v.case_number) } " · " (t(l, "field-site")) ": " (v.site) }
+        @if let Some(into) = &v.merged_into {
+            p.notice role="status" data-merged-into=(into) { (t(l, "person-merged-notice")) " " a href={ "/people/" (into) } { (t(l, "person-merged-open")) } }
+        }
         @if v.minimal { p.notice { (t(l, "person-minimal-view")) } }
         dl.details {
             @if !v.minimal { (row("aliases", if v.aliases.is_empty() { dash() } else { v.aliases.join(", ") })) }
@@ -755,6 +852,7 @@ fn person_html(
             @if !v.minimal { (row("origin_regency", v.origin_regency.clone().unwrap_or_else(dash))) }
             (row("languages", if v.languages.is_empty() { dash() } else { v.languages.join(", ") }))
         }
+        @if !v.minimal { (extras_html(l, web, &v.id, extras)) }
         div.actions {
             @if v.masked {
                 form.inline method="post" action={ "/people/" (v.id) "/reveal" } {
@@ -818,12 +916,21 @@ async fn show_person(s: &AppState, web: &Web, uri: &Uri, id: &str, reveal: bool)
                 .screenings_of(&web.scope, &p.person)
                 .await
                 .unwrap_or_default();
+            let extras = if p.person.minimal {
+                PersonExtras::default()
+            } else {
+                PersonExtras {
+                    flags: s.app.flags_of(&web.scope, id).await.unwrap_or_default(),
+                    milestones: s.app.milestones_of(&web.scope, id).await.unwrap_or_default(),
+                    merges: s.app.merges_of(&web.scope, id).await.unwrap_or_default(),
+                }
+            };
             html_response(
                 StatusCode::OK,
                 page(
                     &c,
                     &p.person.full_name,
-                    person_html(web.lang, web, &p, &screenings),
+                    person_html(web.lang, web, &p, &screenings, &extras),
                 ),
             )
         }

@@ -56,6 +56,7 @@ const MATRIX: &[Row] = &[
     row("GET",  "/lang/{code}",                   NA,    [303,   303,   303,   303,   303,   303,   303,   303]),
     row("GET",  "/static/pulang.css",             NA,    [200,   200,   200,   200,   200,   200,   200,   200]),
     row("GET",  "/static/interview.js",           NA,    [200,   200,   200,   200,   200,   200,   200,   200]),
+    row("GET",  "/static/desk.js",                NA,    [200,   200,   200,   200,   200,   200,   200,   200]),
     row("GET",  "/healthz",                       NA,    [200,   200,   200,   200,   200,   200,   200,   200]),
     row("GET",  "/readyz",                        NA,    [200,   200,   200,   200,   200,   200,   200,   200]),
     row("GET",  "/api/v1/openapi.json",           NA,    [200,   200,   200,   200,   200,   200,   200,   200]),
@@ -94,6 +95,31 @@ const MATRIX: &[Row] = &[
     row("POST", "/imports",                       Own,   [200,   200,   200,   200,   403,   403,   403,   303]),
     // an unknown upload token: nothing to confirm
     row("POST", "/imports/confirm",               NA,    [404,   404,   404,   404,   403,   403,   403,   303]),
+    // the arrival desk: whoever may register people; the match panel: whoever may find them
+    row("GET",  "/desk",                          NA,    [200,   200,   200,   200,   403,   403,   403,   303]),
+    row("POST", "/desk",                          Own,   [303,   303,   303,   303,   403,   403,   403,   303]),
+    row("POST", "/desk",                          Other, [303,   422,   422,   422,   403,   403,   403,   303]),
+    row("POST", "/desk/matches",                  NA,    [200,   200,   200,   200,   200,   403,   403,   303]),
+    row("GET",  "/desk/slip/{id}",                Own,   [200,   200,   200,   200,   403,   403,   403,   303]),
+    row("GET",  "/desk/slip/{id}",                Other, [200,   404,   404,   404,   403,   403,   403,   303]),
+    row("GET",  "/groups",                        NA,    [200,   200,   200,   200,   200,   403,   403,   303]),
+    row("POST", "/groups",                        Own,   [303,   303,   303,   303,   403,   403,   403,   303]),
+    row("POST", "/groups",                        Other, [303,   400,   400,   400,   403,   403,   403,   303]),
+    row("GET",  "/groups/{id}",                   Own,   [200,   200,   200,   200,   200,   403,   403,   303]),
+    row("GET",  "/groups/{id}",                   Other, [200,   404,   404,   404,   404,   403,   403,   303]),
+    row("POST", "/people/{id}/milestones",        Own,   [303,   303,   303,   303,   403,   403,   403,   303]),
+    row("POST", "/people/{id}/milestones",        Other, [303,   404,   404,   404,   403,   403,   403,   303]),
+    row("POST", "/people/{id}/flags",             Own,   [303,   303,   303,   303,   403,   403,   403,   303]),
+    row("POST", "/people/{id}/flags",             Other, [303,   404,   404,   404,   403,   403,   403,   303]),
+    // possible duplicates: caseworkers and admins
+    row("GET",  "/reviews",                       NA,    [200,   200,   403,   200,   403,   403,   403,   303]),
+    row("POST", "/reviews/scan",                  NA,    [303,   303,   403,   303,   403,   403,   403,   303]),
+    row("GET",  "/reviews/{id}",                  Own,   [200,   200,   403,   200,   403,   403,   403,   303]),
+    row("GET",  "/reviews/{id}",                  Other, [200,   404,   403,   404,   403,   403,   403,   303]),
+    row("POST", "/reviews/{id}",                  Own,   [303,   303,   403,   303,   403,   403,   403,   303]),
+    row("POST", "/reviews/{id}",                  Other, [303,   404,   403,   404,   403,   403,   403,   303]),
+    // an unknown merge: nothing to undo
+    row("POST", "/merges/{id}/undo",              NA,    [404,   404,   403,   404,   403,   403,   403,   303]),
     row("GET",  "/admin",                         NA,    [200,   200,   403,   403,   403,   403,   403,   303]),
     // adding a site needs administration of every site
     row("POST", "/admin/sites",                   NA,    [200,   403,   403,   403,   403,   403,   403,   303]),
@@ -115,6 +141,17 @@ const MATRIX: &[Row] = &[
     row("GET",  "/api/v1/people/{id}?reveal=true",Other, [200,   404,   404,   404,   404,   403,   403,   401]),
     row("PUT",  "/api/v1/people/{id}",            Own,   [200,   200,   200,   200,   403,   403,   403,   401]),
     row("PUT",  "/api/v1/people/{id}",            Other, [200,   404,   404,   404,   403,   403,   403,   401]),
+    row("POST", "/api/v1/people/matches",         NA,    [200,   200,   200,   200,   200,   403,   403,   401]),
+    row("POST", "/api/v1/desk/arrivals",          Own,   [201,   201,   201,   201,   403,   403,   403,   401]),
+    row("POST", "/api/v1/desk/arrivals",          Other, [201,   422,   422,   422,   403,   403,   403,   401]),
+    row("GET",  "/api/v1/groups",                 NA,    [200,   200,   200,   200,   200,   403,   403,   401]),
+    row("POST", "/api/v1/groups",                 Own,   [201,   201,   201,   201,   403,   403,   403,   401]),
+    row("POST", "/api/v1/groups",                 Other, [201,   422,   422,   422,   403,   403,   403,   401]),
+    row("GET",  "/api/v1/groups/{id}",            Own,   [200,   200,   200,   200,   200,   403,   403,   401]),
+    row("GET",  "/api/v1/groups/{id}",            Other, [200,   404,   404,   404,   404,   403,   403,   401]),
+    row("GET",  "/api/v1/reviews",                NA,    [200,   200,   403,   200,   403,   403,   403,   401]),
+    row("POST", "/api/v1/reviews/{id}",           Own,   [200,   200,   403,   200,   403,   403,   403,   401]),
+    row("POST", "/api/v1/reviews/{id}",           Other, [200,   404,   403,   404,   403,   403,   403,   401]),
     row("GET",  "/api/v1/stats",                  NA,    [200,   200,   200,   200,   403,   200,   200,   401]),
     row("GET",  "/api/v1/audit/verify",           NA,    [200,   200,   403,   403,   403,   403,   200,   401]),
     // unknown routes (the fallbacks)
@@ -188,11 +225,21 @@ async fn build(
     who: Who,
     serial: usize,
 ) -> axum::http::Request<axum::body::Body> {
-    let (person, site, dummy) = match (r.target, r.path.starts_with("/screenings/")) {
-        (Other, false) => (env.other_id.as_str(), "BKK", "bkk_dummy"),
-        (Other, true) => (env.other_screening.as_str(), "BKK", "bkk_dummy"),
-        (_, false) => (env.own_id.as_str(), "PNH", "pnh_dummy"),
-        (_, true) => (env.own_screening.as_str(), "PNH", "pnh_dummy"),
+    let (site, dummy) = match r.target {
+        Other => ("BKK", "bkk_dummy"),
+        _ => ("PNH", "pnh_dummy"),
+    };
+    let path = r.path.trim_start_matches("/api/v1");
+    let person = match (r.target, path.split('/').nth(1).unwrap_or("")) {
+        (Other, "screenings") => env.other_screening.as_str(),
+        (_, "screenings") => env.own_screening.as_str(),
+        (Other, "groups") => env.other_group.as_str(),
+        (_, "groups") => env.own_group.as_str(),
+        (Other, "reviews") => env.other_review.as_str(),
+        (_, "reviews") => env.own_review.as_str(),
+        (_, "merges") => "no-such-merge",
+        (Other, _) => env.other_id.as_str(),
+        (_, _) => env.own_id.as_str(),
     };
     let uri = r
         .path
@@ -252,6 +299,23 @@ async fn build(
             ("site", site.into()),
             ("arrival_route", "walk_in".into()),
         ]),
+        ("POST", "/desk") => Some(vec![
+            ("full_name", name.clone()),
+            ("sex", "F".into()),
+            ("age", "30".into()),
+            ("site", site.into()),
+            ("confirmed_new", "yes".into()),
+        ]),
+        ("POST", "/desk/matches") => Some(vec![("full_name", OWN_NAME.into())]),
+        ("POST", "/groups") => Some(vec![
+            ("name", format!("Group {serial}")),
+            ("kind", "police_handover".into()),
+            ("site", site.into()),
+        ]),
+        ("POST", "/people/{id}/milestones") => Some(vec![("milestone", "sheltered".into())]),
+        ("POST", "/people/{id}/flags") => Some(vec![("flags", "interpreter".into())]),
+        ("POST", "/reviews/{id}") => Some(vec![("decision", "defer".into())]),
+        ("POST", "/reviews/scan") | ("POST", "/merges/{id}/undo") => Some(vec![]),
         ("POST", "/people/{id}/edit") => Some(
             person_fields
                 .iter()
@@ -299,6 +363,14 @@ async fn build(
     }
     let body = match (r.method, r.path) {
         ("POST", "/api/v1/people") => Some(json!({"full_name": name, "site": site})),
+        ("POST", "/api/v1/people/matches") => Some(json!({"full_name": OWN_NAME})),
+        ("POST", "/api/v1/desk/arrivals") => {
+            Some(json!({"full_name": name, "site": site, "age": 30, "confirmed_new": true}))
+        }
+        ("POST", "/api/v1/groups") => {
+            Some(json!({"name": format!("Group {serial}"), "kind": "rescue_operation", "site": site}))
+        }
+        ("POST", "/api/v1/reviews/{id}") => Some(json!({"decision": "defer"})),
         ("PUT", "/api/v1/people/{id}") => Some(fields_json(&person_fields)),
         _ => None,
     };
@@ -358,6 +430,7 @@ fn matrix_policy_matches_role_allows() {
                 EditPerson,
                 ViewStats,
                 Screen,
+                ResolveIdentity,
             ],
         ),
         (Role::PoliceLiaison, &[ReadPersonMinimal]),

@@ -60,8 +60,15 @@ fn check_headers(label: &str, path: &str, res: &Resp, failures: &mut Vec<String>
     // The pages work under that policy: no inline script or style.
     if res.content_type().starts_with("text/html") {
         let html = res.text().to_ascii_lowercase();
+        // Scripts only from files under /static/ (the CSP's 'self'), never inline.
+        for (i, _) in html.match_indices("<script") {
+            let tag = &html[i..html[i..].find("</script>").map_or(html.len(), |e| i + e)];
+            let external = tag.starts_with("<script src=\"/static/") && tag.ends_with('>');
+            if !external {
+                fail(format!("page contains an inline script: {tag:?}"));
+            }
+        }
         for bad in [
-            "<script",
             "<style",
             " style=\"",
             " onclick=",

@@ -18,6 +18,13 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/people"),
     ("GET", "/people/{id}"),
     ("PUT", "/people/{id}"),
+    ("POST", "/people/matches"),
+    ("POST", "/desk/arrivals"),
+    ("GET", "/groups"),
+    ("POST", "/groups"),
+    ("GET", "/groups/{id}"),
+    ("GET", "/reviews"),
+    ("POST", "/reviews/{id}"),
     ("GET", "/stats"),
     ("GET", "/audit/verify"),
 ];
@@ -88,10 +95,17 @@ async fn document_is_openapi_3_1_and_matches_the_routes() {
     // …and what it serves: each answers from its handler, not the API fallback or a 405.
     let token = &env.creds(Who::GlobalAdmin).token;
     for (method, path) in API_ROUTES {
-        let uri = format!("/api/v1{}", path.replace("{id}", &env.own_id));
-        let body = match *method {
-            "POST" => serde_json::json!({"full_name": OWN_NAME, "site": "PNH"}).to_string(),
-            "PUT" => serde_json::json!({"full_name": OWN_NAME}).to_string(),
+        let id = match path.split('/').nth(1) {
+            Some("groups") => &env.own_group,
+            Some("reviews") => &env.own_review,
+            _ => &env.own_id,
+        };
+        let uri = format!("/api/v1{}", path.replace("{id}", id));
+        let body = match (*method, *path) {
+            ("POST", "/groups") => serde_json::json!({"name": "Rescue", "kind": "rescue_operation", "site": "PNH"}).to_string(),
+            ("POST", "/reviews/{id}") => serde_json::json!({"decision": "defer"}).to_string(),
+            ("POST", _) => serde_json::json!({"full_name": OWN_NAME, "site": "PNH"}).to_string(),
+            ("PUT", _) => serde_json::json!({"full_name": OWN_NAME}).to_string(),
             _ => String::new(),
         };
         let res = env.send(bearer_json(method, &uri, token, body)).await;

@@ -126,6 +126,47 @@ pub struct Env {
     /// A draft screening of each person.
     pub own_screening: String,
     pub other_screening: String,
+    /// An arrival group at each site.
+    pub own_group: String,
+    pub other_group: String,
+    /// A pending review pair at each site (two registrations of the same person).
+    pub own_review: String,
+    pub other_review: String,
+}
+
+/// Registers the same person twice at `site`, the second time despite the possible match;
+/// returns the review the second registration queued.
+pub async fn twin(app: &App, site: &str, name: &str, birth: &str) -> String {
+    let op = op();
+    for _ in 0..2 {
+        let out = app
+            .desk_register(
+                &op,
+                pulang_app::desk::DeskSubmission {
+                    person: PersonForm {
+                        full_name: name.into(),
+                        sex: Some("M".into()),
+                        birth_date: Some(birth.into()),
+                        ..Default::default()
+                    },
+                    site: Some(site.into()),
+                    confirmed_new: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("desk registration");
+        assert!(matches!(out, pulang_app::desk::DeskOutcome::Registered { .. }));
+    }
+    let reviews = app
+        .reviews(&op, &["pending"], 100)
+        .await
+        .expect("reviews");
+    reviews
+        .into_iter()
+        .find(|r| r.left.full_name == name && r.left.site == site)
+        .map(|r| r.id)
+        .expect("the second registration queued a review")
 }
 
 pub fn op() -> AccessScope {
@@ -247,8 +288,24 @@ pub async fn setup_with(cfg: WebConfig) -> Env {
         .await
         .expect("other screening")
         .id;
+    let own_group = app
+        .create_group(&op, Some("PNH"), "Police hand-over Sihanoukville", "police_handover", None)
+        .await
+        .expect("own group")
+        .id;
+    let other_group = app
+        .create_group(&op, Some("BKK"), "Rescue Mae Sot", "rescue_operation", None)
+        .await
+        .expect("other group")
+        .id;
+    let own_review = twin(&app, "PNH", "Hendra Gunawan", "1991-07-21").await;
+    let other_review = twin(&app, "BKK", "Yusuf Maulana", "1989-02-14").await;
     let router = web(&app, cfg);
     Env {
+        own_group,
+        other_group,
+        own_review,
+        other_review,
         own_screening,
         other_screening,
         dir,

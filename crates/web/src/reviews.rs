@@ -1,0 +1,184 @@
+//! The review queue: pairs of records that may be the same person, decided side by side by a
+//! caseworker (same person → merged; different → kept apart; not sure → deferred), and undoing
+//! a merge.
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use pulang_app::identity::{ReviewSide, ReviewView};
+use pulang_app::{AppError, Permission};
+
+use crate::extract::Web;
+use crate::i18n::{t, t1, Lang};
+use crate::pages::{error_page, html_response, page, Chrome, FormData};
+use crate::AppState;
+
+fn pct(p: f64) -> String {
+    format!("{:.0}%", (p * 100.0).clamp(0.0, 100.0))
+}
+
+fn side_html(l: Lang, s: &ReviewSide) -> Markup {
+    let dash = || "—".to_string();
+    html! {
+        div.side data-person=(s.id) {
+            h3 { a href={ "/people/" (s.id) } { (s.full_name) } }
+            dl.details {
+                dt { (t(l, "field-case_number")) } dd { (s.case_number) }
+                dt { (t(l, "field-site")) } dd { (s.site) }
+                dt { (t(l, "field-sex")) } dd { (s.sex.map(|x| t(l, &format!("sex-{}", x.as_str()))).unwrap_or_else(dash)) }
+                dt { (t(l, "field-birth_date")) } dd { (s.birth.clone().unwrap_or_else(dash)) }
+                dt { (t(l, "field-age")) } dd { (s.age.map(|a| a.to_string()).unwrap_or_else(dash)) }
+                dt { (t(l, "field-origin_province")) } dd { (s.origin_province.clone().unwrap_or_else(dash)) }
+                dt { (t(l, "review-registered")) } dd { (pulang_app::local_time(s.created_at, "UTC")) }
+            }
+            @if s.merged { p.notice { (t(l, "review-side-merged")) } }
+        }
+    }
+}
+
+fn reasons_html(l: Lang, r: &ReviewView) -> Markup {
+    html! {
+        ul.reasons {
+            @for x in &r.reasons {
+                li class=(if x.weight >= 0.0 { "agree" } else { "disagree" }) {
+                    (t(l, &format!("match-field-{}", x.field))) ": " (t(l, &format!("match-level-{}", x.level.replace(['.', ' '], "_"))))
+                    " (" (format!("{:+.1}", x.weight)) ")"
+                }
+            }
+        }
+    }
+}
+
+pub async fn reviews_page(State(s): State<AppState>, web: Web, uri: Uri) -> Response {
+    let c = Chrome::of(&web, &uri);
+    let l = web.lang;
+    let list = match s.app.reviews(&web.scope, &["pending", "deferred"], 200).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&c, e),
+    };
+    let counts = s.app.review_counts(&web.scope).await.unwrap_or_default();
+    let body = html! {
+        h1 { (t(l, "reviews-title")) }
+        p.hint { (t(l, "reviews-intro")) }
+        p.counts { @for (st, n) in &counts { span data-status=(st) { (t(l, &format!("review-status-{st}"))) ": " (n) } " · " } }
+        @if list.is_empty() { p.empty { (t(l, "reviews-none")) } }
+        @else {
+            table.reviews {
+                thead { tr { th { (t(l, "review-score")) } th { (t(l, "review-pair")) } th { (t(l, "review-origin")) } th { (t(l, "review-status")) } } }
+                tbody {
+                    @for r in &list {
+                        tr data-review=(r.id) {
+                            td { (pct(r.probability)) }
+                            td { a href={ "/reviews/" (r.id) } { (r.left.full_name) " (" (r.left.case_number) ") ↔ " (r.right.full_name) " (" (r.right.case_number) ")" } }
+                            td { (t(l, &format!("review-origin-{}", r.origin))) }
+                            td { (t(l, &format!("review-status-{}", r.status))) }
+                        }
+                    }
+                }
+            }
+        }
+        form method="post" action="/reviews/scan" {
+            input type="hidden" name="csrf" value=(web.csrf);
+            button type="submit" { (t(l, "reviews-scan")) }
+            " " small.hint { (t(l, "reviews-scan-hint")) }
+        }
+    };
+    html_response(StatusCode::OK, page(&c, &t(l, "reviews-title"), body))
+}
+
+pub async fn review_page(
+    State(s): State<AppState>,
+    web: Web,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Response {
+    let c = Chrome::of(&web, &uri);
+    let l = web.lang;
+    let r = match s.app.review(&web.scope, &id).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&c, e),
+    };
+    let open = r.status == "pending" || r.status == "deferred";
+    let body = html! {
+        h1 { (t(l, "review-title")) }
+        p { (t(l, "review-score")) ": " strong data-probability=(format!("{:.3}", r.probability)) { (pct(r.probability)) }
+            " · " (t(l, &format!("review-origin-{}", r.origin))) " · " (t(l, &format!("review-status-{}", r.status))) }
+        div.pair { (side_html(l, &r.left)) (side_html(l, &r.right)) }
+        h2 { (t(l, "review-why")) }
+        (reasons_html(l, &r))
+        @if open && web.scope.can(Permission::ResolveIdentity) {
+            form.decide method="post" action={ "/reviews/" (r.id) } {
+                input type="hidden" name="csrf" value=(web.csrf);
+                fieldset {
+                    legend { (t(l, "review-keep")) }
+                    label.check { input type="radio" name="keep" value=(r.left.id) checked; " " (t1(l, "review-keep-record", "case", r.left.case_number.clone())) }
+                    label.check { input type="radio" name="keep" value=(r.right.id); " " (t1(l, "review-keep-record", "case", r.right.case_number.clone())) }
+                }
+                button type="submit" name="decision" value="confirm" { (t(l, "review-confirm")) }
+                " "
+                button type="submit" name="decision" value="reject" { (t(l, "review-reject")) }
+                " "
+                button type="submit" name="decision" value="defer" { (t(l, "review-defer")) }
+            }
+        }
+        p { a href="/reviews" { (t(l, "reviews-back")) } }
+    };
+    html_response(StatusCode::OK, page(&c, &t(l, "review-title"), body))
+}
+
+pub async fn review_decide(
+    State(s): State<AppState>,
+    web: Web,
+    uri: Uri,
+    Path(id): Path<String>,
+    Form(raw): Form<Vec<(String, String)>>,
+) -> Response {
+    let c = Chrome::of(&web, &uri);
+    let f = FormData(raw);
+    if !f.csrf_ok(&web.csrf) {
+        return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
+    }
+    match s
+        .app
+        .decide_review(&web.scope, &id, f.get("decision").unwrap_or(""), f.opt("keep").as_deref())
+        .await
+    {
+        Ok(Some(m)) => Redirect::to(&format!("/people/{}", m.survivor_id)).into_response(),
+        Ok(None) => Redirect::to("/reviews").into_response(),
+        Err(e) => error_page(&c, e),
+    }
+}
+
+pub async fn scan(
+    State(s): State<AppState>,
+    web: Web,
+    uri: Uri,
+    Form(raw): Form<Vec<(String, String)>>,
+) -> Response {
+    let c = Chrome::of(&web, &uri);
+    if !FormData(raw).csrf_ok(&web.csrf) {
+        return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
+    }
+    match s.app.scan_for_duplicates(&web.scope).await {
+        Ok(_) => Redirect::to("/reviews").into_response(),
+        Err(e) => error_page(&c, e),
+    }
+}
+
+pub async fn undo_merge(
+    State(s): State<AppState>,
+    web: Web,
+    uri: Uri,
+    Path(id): Path<String>,
+    Form(raw): Form<Vec<(String, String)>>,
+) -> Response {
+    let c = Chrome::of(&web, &uri);
+    if !FormData(raw).csrf_ok(&web.csrf) {
+        return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
+    }
+    match s.app.unmerge(&web.scope, &id).await {
+        Ok(m) => Redirect::to(&format!("/people/{}", m.survivor_id)).into_response(),
+        Err(e) => error_page(&c, e),
+    }
+}
