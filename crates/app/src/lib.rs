@@ -12,6 +12,7 @@ pub mod index;
 pub mod people;
 mod scope;
 pub mod screening;
+pub mod surge;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -58,7 +58,7 @@ enum Cmd {
     Serve {
         #[arg(long, env = "PULANG_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
-        /// Also create a demo site with a few hundred synthetic people.
+        /// Also load the demo surge (1,440 synthetic arrivals over five days, as in January 2026).
         #[arg(long)]
         demo: bool,
         /// Mark cookies Secure (use when served over HTTPS).
@@ -96,10 +96,18 @@ enum Cmd {
     Import(import::ImportArgs),
     /// Trafficking screening: print the catalogue or evaluate answers (JSON in, JSON out).
     Screen(screen::ScreenArgs),
-    /// Create the demo site and synthetic people.
+    /// Load a synthetic surge to rehearse on: the arrivals of January 2026 (1,440 in five
+    /// days, 520 on the peak day) at any scale, with groups, police lists, duplicates,
+    /// screenings and milestones (see docs/demo.md).
     Demo {
-        #[arg(long, default_value_t = 300)]
-        people: usize,
+        /// 1.0 = 1,440 arrivals; 0.1 = 144; 700 ≈ one million.
+        #[arg(long, default_value_t = 1.0, conflicts_with = "people")]
+        scale: f64,
+        /// About this many arrivals instead of a scale.
+        #[arg(long)]
+        people: Option<usize>,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
         #[command(flatten)]
         data: DataOpts,
     },
@@ -264,9 +272,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("This password is shown only once. Sign in and create named users for your staff.");
             }
             if demo {
-                if let Some(pw) = app.seed_demo(&op, 300).await.map_err(app_err)? {
-                    println!("Demo data: site DEMO with 300 synthetic people; registrar 'demo' with password: {pw}");
-                }
+                load_surge(&app, &op, 2026, 1.0).await?;
             }
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
@@ -370,20 +376,62 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Dedupe(args) => dedupe::run(args),
         Cmd::Import(args) => import::run(args, &op).await,
         Cmd::Screen(args) => screen::run(args),
-        Cmd::Demo { people, data } => {
+        Cmd::Demo {
+            scale,
+            people,
+            seed,
+            data,
+        } => {
             let app = open(&data).await?;
             app.bootstrap_admin()
                 .await
                 .map_err(app_err)?
                 .inspect(|pw| println!("Created user 'admin' with password: {pw}"));
-            match app.seed_demo(&op, people).await.map_err(app_err)? {
-                Some(pw) => println!("Demo site DEMO with {people} synthetic people; registrar 'demo' with password: {pw}"),
-                None => println!("The demo site already exists; nothing added."),
+            let scale = people.map_or(scale, |n| n as f64 / 1440.0);
+            if !(scale.is_finite() && scale > 0.0) {
+                anyhow::bail!("--scale must be a positive number");
             }
+            load_surge(&app, &op, seed, scale).await?;
             app.close().await;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Loads the demo surge, with a progress bar on a terminal, and says what was loaded.
+async fn load_surge(
+    app: &pulang_app::App,
+    op: &AccessScope,
+    seed: u64,
+    scale: f64,
+) -> anyhow::Result<()> {
+    let bar = indicatif::ProgressBar::new(0);
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let progress = |stage: &str, done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(stage.to_string());
+    };
+    let loaded = app
+        .seed_surge(op, seed, scale, &progress)
+        .await
+        .map_err(app_err)?;
+    bar.finish_and_clear();
+    match loaded {
+        Some(l) => {
+            println!(
+                "Demo surge loaded at PNH and YGN: {} people in {} arrival groups, {} duplicates queued for review, {} police lists ({} rows) imported, {} screenings signed and {} in progress, {} milestones.",
+                l.people, l.groups, l.duplicates_queued, l.police_lists, l.police_rows, l.screenings_signed, l.screenings_draft, l.milestones
+            );
+            if let Some(pw) = l.password {
+                println!("Caseworker 'demo' (both demo sites) with password: {pw}");
+            }
+        }
+        None => println!("The demo sites already exist; nothing added."),
+    }
+    Ok(())
 }
 
 async fn user(cmd: UserCmd, op: &AccessScope) -> anyhow::Result<ExitCode> {

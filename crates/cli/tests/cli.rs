@@ -494,31 +494,36 @@ fn audit_verify_detects_reordered_events() {
 #[test]
 fn demo_data_is_encrypted_at_rest() {
     let (_t, dir) = data_dir();
-    let r = ok(&dir, &["demo", "--people", "20"], None);
-    assert!(r.stdout.contains("Demo site DEMO with 20"), "{r:?}");
+    let r = ok(&dir, &["demo", "--people", "40"], None);
+    assert!(r.stdout.contains("Demo surge loaded at PNH"), "{r:?}");
+    assert!(r.stdout.contains("Caseworker 'demo'"), "{r:?}");
     let v = ok(&dir, &["audit", "verify"], None);
     assert!(v.stdout.starts_with("audit log intact: "), "{v:?}");
+    let again = ok(&dir, &["demo", "--people", "40"], None);
+    assert!(again.stdout.contains("nothing added"), "{again:?}");
 
-    // The same synthetic people the binary generated (names do not depend on the date).
-    let today = time::OffsetDateTime::now_utc().date();
-    let people = pulang_app::domain::demo::generate(2026, 20, &["DEMO"], today);
+    // The same synthetic surge the binary generated.
+    let surge = pulang_demo::surge(2026, 40.0 / 1440.0, pulang_demo::JANUARY_2026);
+    let today = surge.as_of;
     let mut secrets = Vec::new();
-    for (form, enc) in &people {
-        let (details, _) = form.validate(today);
+    for a in &surge.arrivals {
+        let (details, _) = a.person.validate(today);
         let d = details.expect("demo people validate");
         secrets.push(d.full_name.clone());
         secrets.extend(d.aliases.iter().filter(|a| a.len() >= 6).cloned());
         secrets.extend(d.nik.clone());
         secrets.extend(d.passport_no.clone());
         secrets.extend(d.phones.iter().cloned());
-        secrets.extend(form.phones.iter().filter(|p| p.len() >= 8).cloned());
-        secrets.extend(enc.notes.iter().filter(|n| n.len() >= 8).cloned());
+        secrets.extend(a.person.phones.iter().filter(|p| p.len() >= 8).cloned());
     }
     assert!(secrets.len() >= 40, "{secrets:?}");
 
     let bytes = all_bytes(&dir);
     // Positive control: the database is there and holds its plain columns.
-    assert!(contains(&bytes, "DEMO-"), "no case numbers in the data dir");
+    assert!(
+        contains(&bytes, "PNH-2026-"),
+        "no case numbers in the data dir"
+    );
     assert!(contains(&bytes, "KBRI Phnom Penh (demo)"));
     for s in &secrets {
         assert!(
@@ -529,9 +534,13 @@ fn demo_data_is_encrypted_at_rest() {
 
     // Positive control: these are the people the binary stored (found by name, and by NIK
     // through the blind index), so the absence above means something.
-    let (first, _) = &people[0];
-    let (first, _) = first.validate(today);
-    let first = first.unwrap();
+    let first = surge
+        .arrivals
+        .iter()
+        .filter(|a| a.duplicate_of.is_none())
+        .filter_map(|a| a.person.validate(today).0)
+        .find(|d| d.nik.is_some())
+        .expect("someone with a NIK");
     block_on(async {
         let cfg = pulang_app::DataConfig {
             data_dir: dir.clone(),
@@ -541,7 +550,8 @@ fn demo_data_is_encrypted_at_rest() {
         // The test acts as the operator at the console, as the CLI does.
         #[allow(clippy::disallowed_methods)]
         let op = pulang_app::AccessScope::local_operator();
-        assert_eq!(app.indexed_people().await, 20);
+        // The police lists add the people they name who never reached the desk.
+        assert!(app.indexed_people().await >= surge.arrivals.len());
         for q in [
             first.full_name.clone(),
             first.nik.clone().expect("demo NIK"),

@@ -51,7 +51,7 @@ pub const JANUARY_2026: Date = time::macros::date!(2026 - 01 - 16);
 pub const DAYS: usize = BASE_CURVE.len();
 
 /// The sites: the embassy in Phnom Penh takes nearly everyone, Yangon some (Myawaddy returns).
-pub const SITES: [(&str, &str); 2] = [("KBRI-PNH", "KBRI Phnom Penh"), ("KBRI-YGN", "KBRI Yangon")];
+pub const SITES: [(&str, &str); 2] = [("PNH", "KBRI Phnom Penh"), ("YGN", "KBRI Yangon")];
 
 /// Scales above this are clamped (about 2.9 million people, several GB of forms).
 pub const MAX_SCALE: f64 = 2_000.0;

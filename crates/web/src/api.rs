@@ -378,8 +378,12 @@ async fn desk_arrival(
             Some(_) => Err(()),
         }
     };
-    let Ok(group) = opt_str(group) else { return invalid("group must be a string") };
-    let Ok(same_as) = opt_str(same_as) else { return invalid("same_as must be a string") };
+    let Ok(group) = opt_str(group) else {
+        return invalid("group must be a string");
+    };
+    let Ok(same_as) = opt_str(same_as) else {
+        return invalid("same_as must be a string");
+    };
     let flags: Vec<String> = match flags {
         None | Some(serde_json::Value::Null) => vec![],
         Some(v) => match serde_json::from_value(v) {
@@ -444,10 +448,21 @@ async fn create_group(
     };
     match s
         .app
-        .create_group(&api.scope, g.site.as_deref(), &g.name, &g.kind, g.arrived_on.as_deref())
+        .create_group(
+            &api.scope,
+            g.site.as_deref(),
+            &g.name,
+            &g.kind,
+            g.arrived_on.as_deref(),
+        )
         .await
     {
-        Ok(g) => (StatusCode::CREATED, [("location", format!("/api/v1/groups/{}", g.id))], Json(g)).into_response(),
+        Ok(g) => (
+            StatusCode::CREATED,
+            [("location", format!("/api/v1/groups/{}", g.id))],
+            Json(g),
+        )
+            .into_response(),
         Err(e) => fail(e),
     }
 }
@@ -476,7 +491,11 @@ async fn reviews(
     let statuses: Vec<&str> = match q.status.as_deref() {
         None => vec!["pending", "deferred"],
         Some(st) if pulang_app::desk_types::REVIEW_STATUSES.contains(&st) => vec![st],
-        Some(_) => return Problem::new(StatusCode::BAD_REQUEST, "Invalid query").detail("unknown status").into_response(),
+        Some(_) => {
+            return Problem::new(StatusCode::BAD_REQUEST, "Invalid query")
+                .detail("unknown status")
+                .into_response()
+        }
     };
     match s.app.reviews(&api.scope, &statuses, 500).await {
         Ok(items) => Json(json!({ "items": items })).into_response(),
@@ -502,7 +521,11 @@ async fn decide_review(
         Ok(b) => b,
         Err(e) => return bad_json(e),
     };
-    match s.app.decide_review(&api.scope, &id, &d.decision, d.keep.as_deref()).await {
+    match s
+        .app
+        .decide_review(&api.scope, &id, &d.decision, d.keep.as_deref())
+        .await
+    {
         Ok(merge) => Json(json!({ "merge": merge })).into_response(),
         Err(e) => fail(e),
     }

@@ -279,12 +279,13 @@ pub async fn desk_submit(
     if !f.csrf_ok(&web.csrf) {
         return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
     }
-    let keep: Vec<(String, String)> = f
-        .0
-        .iter()
-        .filter(|(k, _)| !["confirm_warnings", "same_as", "confirmed_new", "csrf"].contains(&k.as_str()))
-        .cloned()
-        .collect();
+    let keep: Vec<(String, String)> =
+        f.0.iter()
+            .filter(|(k, _)| {
+                !["confirm_warnings", "same_as", "confirmed_new", "csrf"].contains(&k.as_str())
+            })
+            .cloned()
+            .collect();
     let redisplay = |validation: Validation, candidates: Option<Vec<PossibleMatch>>| DeskView {
         values: keep.clone(),
         validation,
@@ -294,14 +295,26 @@ pub async fn desk_submit(
     let person = match person_form(&f) {
         Ok(p) => p,
         Err(v) => {
-            return desk_html(&s, &web, &c, &redisplay(v, None), StatusCode::UNPROCESSABLE_ENTITY).await
+            return desk_html(
+                &s,
+                &web,
+                &c,
+                &redisplay(v, None),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     };
     let sub = DeskSubmission {
         person,
         site: f.opt("site"),
         group_id: f.opt("group"),
-        flags: f.0.iter().filter(|(k, _)| k == "flags").map(|(_, v)| v.clone()).collect(),
+        flags: f
+            .0
+            .iter()
+            .filter(|(k, _)| k == "flags")
+            .map(|(_, v)| v.clone())
+            .collect(),
         arrived_on: f.opt("arrived_on"),
         arrival_route: None,
         same_as: f.opt("same_as"),
@@ -311,17 +324,35 @@ pub async fn desk_submit(
     let group = sub.group_id.clone();
     match s.app.desk_register(&web.scope, sub).await {
         Ok(DeskOutcome::PossibleMatches { candidates }) => {
-            desk_html(&s, &web, &c, &redisplay(Validation::default(), Some(candidates)), StatusCode::OK).await
+            desk_html(
+                &s,
+                &web,
+                &c,
+                &redisplay(Validation::default(), Some(candidates)),
+                StatusCode::OK,
+            )
+            .await
         }
-        Ok(DeskOutcome::Registered { person_id, .. }) | Ok(DeskOutcome::Arrived { person_id, .. }) => {
+        Ok(DeskOutcome::Registered { person_id, .. })
+        | Ok(DeskOutcome::Arrived { person_id, .. }) => {
             let next = match group {
-                Some(g) => format!("/desk/slip/{person_id}?group={}", crate::pages::urlencode(&g)),
+                Some(g) => format!(
+                    "/desk/slip/{person_id}?group={}",
+                    crate::pages::urlencode(&g)
+                ),
                 None => format!("/desk/slip/{person_id}"),
             };
             Redirect::to(&next).into_response()
         }
         Err(AppError::Invalid(v)) | Err(AppError::NeedsConfirmation(v)) => {
-            desk_html(&s, &web, &c, &redisplay(v, None), StatusCode::UNPROCESSABLE_ENTITY).await
+            desk_html(
+                &s,
+                &web,
+                &c,
+                &redisplay(v, None),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => error_page(&c, e),
     }
@@ -338,10 +369,20 @@ pub async fn matches_fragment(
         return (StatusCode::FORBIDDEN, t(web.lang, "error-csrf")).into_response();
     }
     let Ok(form) = person_form(&f) else {
-        return html_response(StatusCode::OK, html! { p.hint { (t(web.lang, "matches-typing")) } });
+        return html_response(
+            StatusCode::OK,
+            html! { p.hint { (t(web.lang, "matches-typing")) } },
+        );
     };
-    if form.full_name.chars().count() < 3 && form.phones.is_empty() && form.passport_no.is_none() && form.nik.is_none() {
-        return html_response(StatusCode::OK, html! { p.hint { (t(web.lang, "matches-typing")) } });
+    if form.full_name.chars().count() < 3
+        && form.phones.is_empty()
+        && form.passport_no.is_none()
+        && form.nik.is_none()
+    {
+        return html_response(
+            StatusCode::OK,
+            html! { p.hint { (t(web.lang, "matches-typing")) } },
+        );
     }
     match s.app.possible_matches(&web.scope, &form, 5).await {
         Ok(items) => html_response(StatusCode::OK, matches_panel(web.lang, &items, false)),
@@ -386,7 +427,11 @@ pub async fn slip_page(
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let scheme = if s.cfg.secure_cookies { "https" } else { "http" };
+    let scheme = if s.cfg.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
     let url = format!("{scheme}://{host}/people/{}", slip.person_id);
     let next = match &q.group {
         Some(g) => format!("/desk?group={}", crate::pages::urlencode(g)),
@@ -416,7 +461,14 @@ pub async fn slip_page(
         }
         script src="/static/desk.js" {}
     };
-    html_response(StatusCode::OK, page(&c, &t1(l, "slip-title", "number", slip.ticket.unwrap_or(0)), body))
+    html_response(
+        StatusCode::OK,
+        page(
+            &c,
+            &t1(l, "slip-title", "number", slip.ticket.unwrap_or(0)),
+            body,
+        ),
+    )
 }
 
 fn progress_bar(l: Lang, label: &str, n: i64, of: i64) -> Markup {
@@ -451,7 +503,11 @@ pub async fn groups_page(State(s): State<AppState>, web: Web, uri: Uri) -> Respo
         Ok(g) => g,
         Err(e) => return error_page(&c, e),
     };
-    let sites = s.app.registration_sites(&web.scope).await.unwrap_or_default();
+    let sites = s
+        .app
+        .registration_sites(&web.scope)
+        .await
+        .unwrap_or_default();
     let today = crate::api::date_string(time::OffsetDateTime::now_utc().date());
     let body = html! {
         h1 { (t(l, "groups-title")) }
@@ -510,7 +566,13 @@ pub async fn group_create(
             AppError::BadRequest(
                 v.errors
                     .iter()
-                    .map(|i| format!("{}: {}", t(web.lang, &format!("group-{}", i.field)), t(web.lang, &format!("issue-{}", i.code.replace('_', "-")))))
+                    .map(|i| {
+                        format!(
+                            "{}: {}",
+                            t(web.lang, &format!("group-{}", i.field)),
+                            t(web.lang, &format!("issue-{}", i.code.replace('_', "-")))
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
@@ -611,7 +673,9 @@ pub async fn milestone_submit(
         .await
     {
         Ok(()) => Redirect::to(&back_to(&f, format!("/people/{id}"))).into_response(),
-        Err(AppError::Invalid(_)) => error_page(&c, AppError::BadRequest(t(web.lang, "error-bad-request"))),
+        Err(AppError::Invalid(_)) => {
+            error_page(&c, AppError::BadRequest(t(web.lang, "error-bad-request")))
+        }
         Err(e) => error_page(&c, e),
     }
 }
@@ -628,10 +692,16 @@ pub async fn flags_submit(
     if !f.csrf_ok(&web.csrf) {
         return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
     }
-    let flags: Vec<String> = f.0.iter().filter(|(k, _)| k == "flags").map(|(_, v)| v.clone()).collect();
+    let flags: Vec<String> =
+        f.0.iter()
+            .filter(|(k, _)| k == "flags")
+            .map(|(_, v)| v.clone())
+            .collect();
     match s.app.set_triage_flags(&web.scope, &id, &flags).await {
         Ok(()) => Redirect::to(&format!("/people/{id}")).into_response(),
-        Err(AppError::Invalid(_)) => error_page(&c, AppError::BadRequest(t(web.lang, "error-bad-request"))),
+        Err(AppError::Invalid(_)) => {
+            error_page(&c, AppError::BadRequest(t(web.lang, "error-bad-request")))
+        }
         Err(e) => error_page(&c, e),
     }
 }
@@ -639,7 +709,10 @@ pub async fn flags_submit(
 pub async fn desk_script() -> Response {
     (
         [
-            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
             (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/desk.js"),

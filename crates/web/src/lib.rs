@@ -93,7 +93,10 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .route("/people/{id}/flags", post(desk::flags_submit))
         .route("/reviews", get(reviews::reviews_page))
         .route("/reviews/scan", post(reviews::scan))
-        .route("/reviews/{id}", get(reviews::review_page).post(reviews::review_decide))
+        .route(
+            "/reviews/{id}",
+            get(reviews::review_page).post(reviews::review_decide),
+        )
         .route("/merges/{id}/undo", post(reviews::undo_merge))
         .route("/admin", get(pages::admin_page))
         .route("/admin/sites", post(pages::admin_add_site))

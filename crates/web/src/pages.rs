@@ -921,7 +921,11 @@ async fn show_person(s: &AppState, web: &Web, uri: &Uri, id: &str, reveal: bool)
             } else {
                 PersonExtras {
                     flags: s.app.flags_of(&web.scope, id).await.unwrap_or_default(),
-                    milestones: s.app.milestones_of(&web.scope, id).await.unwrap_or_default(),
+                    milestones: s
+                        .app
+                        .milestones_of(&web.scope, id)
+                        .await
+                        .unwrap_or_default(),
                     merges: s.app.merges_of(&web.scope, id).await.unwrap_or_default(),
                 }
             };

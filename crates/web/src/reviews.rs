@@ -53,7 +53,11 @@ fn reasons_html(l: Lang, r: &ReviewView) -> Markup {
 pub async fn reviews_page(State(s): State<AppState>, web: Web, uri: Uri) -> Response {
     let c = Chrome::of(&web, &uri);
     let l = web.lang;
-    let list = match s.app.reviews(&web.scope, &["pending", "deferred"], 200).await {
+    let list = match s
+        .app
+        .reviews(&web.scope, &["pending", "deferred"], 200)
+        .await
+    {
         Ok(x) => x,
         Err(e) => return error_page(&c, e),
     };
@@ -141,7 +145,12 @@ pub async fn review_decide(
     }
     match s
         .app
-        .decide_review(&web.scope, &id, f.get("decision").unwrap_or(""), f.opt("keep").as_deref())
+        .decide_review(
+            &web.scope,
+            &id,
+            f.get("decision").unwrap_or(""),
+            f.opt("keep").as_deref(),
+        )
         .await
     {
         Ok(Some(m)) => Redirect::to(&format!("/people/{}", m.survivor_id)).into_response(),

@@ -367,9 +367,9 @@ async fn build(
         ("POST", "/api/v1/desk/arrivals") => {
             Some(json!({"full_name": name, "site": site, "age": 30, "confirmed_new": true}))
         }
-        ("POST", "/api/v1/groups") => {
-            Some(json!({"name": format!("Group {serial}"), "kind": "rescue_operation", "site": site}))
-        }
+        ("POST", "/api/v1/groups") => Some(
+            json!({"name": format!("Group {serial}"), "kind": "rescue_operation", "site": site}),
+        ),
         ("POST", "/api/v1/reviews/{id}") => Some(json!({"decision": "defer"})),
         ("PUT", "/api/v1/people/{id}") => Some(fields_json(&person_fields)),
         _ => None,

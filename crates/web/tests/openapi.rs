@@ -102,7 +102,10 @@ async fn document_is_openapi_3_1_and_matches_the_routes() {
         };
         let uri = format!("/api/v1{}", path.replace("{id}", id));
         let body = match (*method, *path) {
-            ("POST", "/groups") => serde_json::json!({"name": "Rescue", "kind": "rescue_operation", "site": "PNH"}).to_string(),
+            ("POST", "/groups") => {
+                serde_json::json!({"name": "Rescue", "kind": "rescue_operation", "site": "PNH"})
+                    .to_string()
+            }
             ("POST", "/reviews/{id}") => serde_json::json!({"decision": "defer"}).to_string(),
             ("POST", _) => serde_json::json!({"full_name": OWN_NAME, "site": "PNH"}).to_string(),
             ("PUT", _) => serde_json::json!({"full_name": OWN_NAME}).to_string(),

@@ -156,12 +156,12 @@ pub async fn twin(app: &App, site: &str, name: &str, birth: &str) -> String {
             )
             .await
             .expect("desk registration");
-        assert!(matches!(out, pulang_app::desk::DeskOutcome::Registered { .. }));
+        assert!(matches!(
+            out,
+            pulang_app::desk::DeskOutcome::Registered { .. }
+        ));
     }
-    let reviews = app
-        .reviews(&op, &["pending"], 100)
-        .await
-        .expect("reviews");
+    let reviews = app.reviews(&op, &["pending"], 100).await.expect("reviews");
     reviews
         .into_iter()
         .find(|r| r.left.full_name == name && r.left.site == site)
@@ -289,7 +289,13 @@ pub async fn setup_with(cfg: WebConfig) -> Env {
         .expect("other screening")
         .id;
     let own_group = app
-        .create_group(&op, Some("PNH"), "Police hand-over Sihanoukville", "police_handover", None)
+        .create_group(
+            &op,
+            Some("PNH"),
+            "Police hand-over Sihanoukville",
+            "police_handover",
+            None,
+        )
         .await
         .expect("own group")
         .id;
