@@ -491,7 +491,7 @@ fn progress_html(l: Lang, g: &GroupSummary) -> Markup {
             (progress_bar(l, "sheltered", p.sheltered, p.registered))
             (progress_bar(l, "documented", p.documented, p.registered))
             (progress_bar(l, "returned", p.returned, p.registered))
-            @if p.flagged > 0 { p.flagged { (t1(l, "group-flagged", "count", p.flagged)) } }
+            @if p.flagged > 0 { p.flagged data-count=(p.flagged) { (t1(l, "group-flagged", "count", p.flagged)) } }
         }
     }
 }
