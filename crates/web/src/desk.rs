@@ -374,7 +374,15 @@ pub async fn matches_fragment(
             html! { p.hint { (t(web.lang, "matches-typing")) } },
         );
     };
-    if form.full_name.chars().count() < 3
+    // One word of a name alone (a "Siti", a "Muhammad") is shared by too many people to say
+    // anything: wait for more.
+    let words = form
+        .full_name
+        .split_whitespace()
+        .filter(|w| w.chars().count() >= 2)
+        .count();
+    let more = form.age.is_some() || form.birth_date.is_some() || form.sex.is_some();
+    if (words < 2 && !(words == 1 && more))
         && form.phones.is_empty()
         && form.passport_no.is_none()
         && form.nik.is_none()
