@@ -17,11 +17,15 @@ use pulang_matching::{Config, RawRecord, Stage};
 #[derive(Args)]
 pub struct DedupeArgs {
     /// Input CSV with a header row.
-    #[arg(long)]
-    input: PathBuf,
+    #[arg(long, required_unless_present = "register")]
+    input: Option<PathBuf>,
     /// Output CSV: record_id,cluster_id.
-    #[arg(long)]
-    output: PathBuf,
+    #[arg(long, required_unless_present = "register")]
+    output: Option<PathBuf>,
+    /// Instead of a file: look for duplicates among everyone in the register (the data dir's
+    /// database) and queue the likely pairs for review in the web UI.
+    #[arg(long, conflicts_with_all = ["input", "output", "pairs"])]
+    pub register: bool,
     /// Also write scored candidate pairs: record_id_l,record_id_r,match_probability.
     #[arg(long)]
     pairs: Option<PathBuf>,
@@ -168,7 +172,10 @@ fn this_year() -> i32 {
 }
 
 pub fn run(a: DedupeArgs) -> anyhow::Result<ExitCode> {
-    let records = read(&a.input)?;
+    let (Some(input), Some(output)) = (a.input.clone(), a.output.clone()) else {
+        anyhow::bail!("--input and --output are required (or --register)");
+    };
+    let records = read(&input)?;
     let bar = std::io::stderr().is_terminal().then(|| {
         let b = indicatif::ProgressBar::new_spinner();
         b.enable_steady_tick(std::time::Duration::from_millis(120));
@@ -200,7 +207,7 @@ pub fn run(a: DedupeArgs) -> anyhow::Result<ExitCode> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let tmp_out = temp_beside(&a.output);
+    let tmp_out = temp_beside(&output);
     let tmp_pairs = a.pairs.as_deref().map(temp_beside);
     let written = (|| -> anyhow::Result<()> {
         write_csv(
@@ -251,8 +258,8 @@ pub fn run(a: DedupeArgs) -> anyhow::Result<ExitCode> {
                 }),
             )?;
         }
-        std::fs::rename(&tmp_out, &a.output)
-            .with_context(|| format!("cannot write {}", a.output.display()))?;
+        std::fs::rename(&tmp_out, &output)
+            .with_context(|| format!("cannot write {}", output.display()))?;
         if let (Some(tp), Some(p)) = (&tmp_pairs, &a.pairs) {
             std::fs::rename(tp, p).with_context(|| format!("cannot write {}", p.display()))?;
         }

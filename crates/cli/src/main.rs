@@ -90,8 +90,14 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
-    /// Find records of the same person in a CSV file (identity resolution; no database).
-    Dedupe(dedupe::DedupeArgs),
+    /// Find records of the same person in a CSV file (no database), or with --register in the
+    /// register (likely pairs go to the review queue).
+    Dedupe {
+        #[command(flatten)]
+        args: dedupe::DedupeArgs,
+        #[command(flatten)]
+        data: DataOpts,
+    },
     /// Import a list of arrivals (CSV or XLSX): dry run, then commit; every row accounted for.
     Import(import::ImportArgs),
     /// Trafficking screening: print the catalogue or evaluate answers (JSON in, JSON out).
@@ -373,7 +379,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Dedupe(args) => dedupe::run(args),
+        Cmd::Dedupe { args, data } if args.register => {
+            let app = open(&data).await?;
+            let queued = app.scan_for_duplicates(&op).await.map_err(app_err)?;
+            println!(
+                "{queued} new pairs queued for review (pairs already known are not queued again)."
+            );
+            app.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Dedupe { args, .. } => dedupe::run(args),
         Cmd::Import(args) => import::run(args, &op).await,
         Cmd::Screen(args) => screen::run(args),
         Cmd::Demo {

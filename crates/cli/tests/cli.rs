@@ -501,6 +501,11 @@ fn demo_data_is_encrypted_at_rest() {
     assert!(v.stdout.starts_with("audit log intact: "), "{v:?}");
     let again = ok(&dir, &["demo", "--people", "40"], None);
     assert!(again.stdout.contains("nothing added"), "{again:?}");
+    // Looking for duplicates over the whole register queues pairs for review, once.
+    let scan = ok(&dir, &["dedupe", "--register"], None);
+    assert!(scan.stdout.contains("queued for review"), "{scan:?}");
+    let rescan = ok(&dir, &["dedupe", "--register"], None);
+    assert!(rescan.stdout.starts_with("0 new pairs"), "{rescan:?}");
 
     // The same synthetic surge the binary generated.
     let surge = pulang_demo::surge(2026, 40.0 / 1440.0, pulang_demo::JANUARY_2026);
