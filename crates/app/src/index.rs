@@ -34,6 +34,7 @@ pub struct NameIndex {
     entries: Vec<Entry>,
     pos: HashMap<String, usize>,
     matcher: MatchIndex,
+    words: crate::words::WordIndex,
 }
 
 impl std::fmt::Debug for NameIndex {
@@ -110,10 +111,15 @@ impl NameIndex {
             .enumerate()
             .map(|(i, e)| (e.id.clone(), i))
             .collect();
+        let mut words = crate::words::WordIndex::default();
+        for (i, e) in entries.iter().enumerate() {
+            words.add(i as u32, &e.haystack, &e.case_number);
+        }
         NameIndex {
             entries,
             pos,
             matcher,
+            words,
         }
     }
 
@@ -131,6 +137,7 @@ impl NameIndex {
         let rec = raw_record(&p.id, &p.details);
         match self.pos.get(&p.id) {
             Some(&i) => {
+                self.words.add(i as u32, &e.haystack, &e.case_number);
                 self.entries[i] = e;
                 self.matcher.replace(i as u32, &rec);
                 if p.merged_into.is_some() {
@@ -139,6 +146,8 @@ impl NameIndex {
             }
             None => {
                 self.pos.insert(p.id.clone(), self.entries.len());
+                self.words
+                    .add(self.entries.len() as u32, &e.haystack, &e.case_number);
                 self.entries.push(e);
                 self.matcher.insert(&rec);
             }
@@ -176,10 +185,23 @@ impl NameIndex {
         limit: usize,
         min_probability: f64,
     ) -> Vec<(&Entry, Candidate)> {
+        self.possible_matches_where(filter, rec, limit, min_probability, &|_| true)
+    }
+
+    /// [`NameIndex::possible_matches`] among the entries `keep` accepts (an import leaves out
+    /// the people it registered itself: it matches its own rows separately).
+    pub fn possible_matches_where(
+        &self,
+        filter: &SiteFilter,
+        rec: &RawRecord,
+        limit: usize,
+        min_probability: f64,
+        keep: &dyn Fn(&Entry) -> bool,
+    ) -> Vec<(&Entry, Candidate)> {
         let allow = |slot: u32| {
             self.entries
                 .get(slot as usize)
-                .is_some_and(|e| e.merged_into.is_none() && filter.allows(&e.site_id))
+                .is_some_and(|e| e.merged_into.is_none() && filter.allows(&e.site_id) && keep(e))
         };
         self.matcher
             .query(rec, limit, min_probability, &allow)
@@ -225,7 +247,19 @@ impl NameIndex {
         let mut total = 0;
         let mut page = Vec::new();
         let mut seen: HashSet<&str> = HashSet::new();
-        for e in self.entries.iter().rev() {
+        // With words, only the entries that hold them (and case-number prefixes) are looked at.
+        let candidates: Box<dyn Iterator<Item = &Entry>> = if words.is_empty() {
+            Box::new(self.entries.iter().rev())
+        } else {
+            let mut c = self.words.candidates(&words);
+            if case_q.len() >= 3 {
+                c.extend(self.words.case_prefix(&case_q));
+                c.sort_unstable();
+                c.dedup();
+            }
+            Box::new(c.into_iter().rev().filter_map(|i| self.entries.get(i as usize)))
+        };
+        for e in candidates {
             if !filter.allows(&e.site_id) || e.haystack.is_empty() {
                 continue;
             }

@@ -13,6 +13,7 @@ pub mod people;
 mod scope;
 pub mod screening;
 pub mod surge;
+mod words;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
