@@ -1,18 +1,39 @@
 //! Bulk import of host-country lists: every row accounted for — registered, matched to a person
 //! already registered, sent for review, or rejected with the cell and the reason. A dry run
 //! reports without writing. Re-importing the same (or an overlapping) list registers nobody
-//! twice, and an interrupted import resumes: each registered row is recorded with the person in
-//! the same transaction.
-use std::collections::HashMap;
+//! twice, and an interrupted import resumes: each row's writes (the person, the import row, the
+//! review pairs) are one transaction.
+//!
+//! Rows are handled in chunks. A chunk is classified in memory — by the matching engine against
+//! the register (in parallel) and against the rows this import registered before it — and then
+//! its writes are issued together, so that the store's writer commits them in a few group
+//! commits instead of one fsync per row.
+use std::collections::{HashMap, HashSet};
 
-use pulang_domain::{nik::Nik, passport, phone, Validation};
+use pulang_domain::{EncounterDetails, PersonDetails, Validation};
 use pulang_import::{Field, Parsed, Row};
+use pulang_matching::RawRecord;
 use pulang_store::accounts::Site;
-use pulang_store::imports::ImportRowRef;
+use pulang_store::imports::{ImportReview, ImportRowRef, ImportWrite, ImportWritten};
+use pulang_store::people::PersonRecord;
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::identity::{reasons_of, Reason, IMPORT_MATCH_MIN, REVIEW_MIN};
+use crate::index::{raw_record, Entry, NameIndex};
 use crate::{today, AccessScope, App, AppError, Permission};
+
+pub use pulang_store::imports::RevertReport;
+
+/// Rows classified and written together. Big enough that the writer commits a chunk in a few
+/// group commits; small enough that progress moves and an interrupted import loses little work.
+const CHUNK: usize = 512;
+/// Candidates read per row, from the register and from the list itself.
+const CANDIDATES: usize = 6;
+/// Identifier fields of the matching engine: an exact one sends a row to review even when the
+/// engine's score is low (phones are shared and passed on, NIKs are mistyped: a person decides).
+const IDENTIFIERS: [&str; 3] = ["nik", "passport", "phone"];
 
 /// What will happen (dry run) or happened to one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -34,7 +55,15 @@ pub struct RowReport {
     pub person_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub case_number: Option<String>,
-    /// Why: `column: code` for rejections, the agreeing identifier for matches, warnings for review.
+    /// The best candidate's match probability (matched and review rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    /// Review rows: the case number of the person the row may be (the row itself was registered
+    /// as `case_number`). Absent in a dry run when the candidate is another row of the list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate_case_number: Option<String>,
+    /// Why: `column: code` for rejections; for matches and reviews `score 0.997`, the candidate,
+    /// then each field's comparison (`name: exact`, `birth_date: near`, …); warnings.
     pub reasons: Vec<String>,
 }
 
@@ -138,17 +167,10 @@ fn rejected(row: &Row, reasons: Vec<String>) -> RowReport {
         outcome: RowOutcome::Rejected,
         person_id: None,
         case_number: None,
+        probability: None,
+        candidate_case_number: None,
         reasons,
     }
-}
-
-/// Whether two names share a word of two letters or more, ignoring case and accents.
-fn names_share_a_word(a: &str, b: &str) -> bool {
-    let fa = pulang_domain::text::fold(a);
-    let fb = pulang_domain::text::fold(b);
-    fa.split(' ')
-        .filter(|w| w.len() >= 2)
-        .any(|w| fb.split(' ').any(|x| x == w))
 }
 
 fn issues(v: &Validation, warnings: bool) -> Vec<String> {
@@ -156,6 +178,215 @@ fn issues(v: &Validation, warnings: bool) -> Vec<String> {
     list.iter()
         .map(|i| format!("{}: {}", i.field, i.code))
         .collect()
+}
+
+/// Who a candidate is.
+#[derive(Debug, Clone, PartialEq)]
+enum Who {
+    /// A person in the register.
+    Person { id: String, case_number: String },
+    /// An earlier row of this list that this import registers (index into the parsed rows).
+    Row(usize),
+}
+
+#[derive(Debug, Clone)]
+struct Cand {
+    who: Who,
+    probability: f64,
+    reasons: Vec<Reason>,
+}
+
+impl Cand {
+    fn level(&self, field: &str) -> Option<&str> {
+        self.reasons
+            .iter()
+            .find(|r| r.field == field)
+            .map(|r| r.level.as_str())
+    }
+}
+
+/// What to do with a row.
+#[derive(Debug)]
+enum Plan {
+    /// Rejected: nothing to write.
+    Rejected(Vec<String>),
+    /// Imported before at this site (an earlier list, or an interrupted run of this one).
+    Already(String),
+    /// The same content as an earlier row of this list (its index): nothing to write.
+    Same(usize),
+    Create,
+    Match(Cand),
+    /// Registered as new, with pairs queued for review with `cands` (best first).
+    Review {
+        cands: Vec<Cand>,
+        why: Vec<String>,
+    },
+}
+
+/// A row that passed validation, ready to classify and write.
+struct Valid {
+    details: PersonDetails,
+    encounter: EncounterDetails,
+    warnings: Vec<String>,
+    rec: RawRecord,
+}
+
+struct Item {
+    /// Index into the parsed rows.
+    idx: usize,
+    plan: Plan,
+    valid: Option<Valid>,
+    /// The match added an arrival after the person had gone home (possible re-trafficking).
+    flagged: bool,
+}
+
+/// What classifying needs to remember of the rows before.
+struct Classifier {
+    /// Row key → person, for every row imported at the site before this import started.
+    imported: HashMap<String, String>,
+    /// Row key → the first row of this list with it.
+    first_of_key: HashMap<String, usize>,
+    /// The rows this import registers (or would, in a dry run): the same person twice in one
+    /// list is found here. Slot `i` is row `own_rows[i]`.
+    own: pulang_matching::Index,
+    own_rows: Vec<usize>,
+    /// People this import registered: left out of register look-ups, as `own` covers them
+    /// (a dry run and the real import then classify alike).
+    mine: HashSet<String>,
+    /// When the import started (Unix ms): people registered before cannot be in `mine`, which
+    /// spares hashing every candidate's id.
+    started: i64,
+}
+
+/// The people the rows registered or matched.
+struct Persons<'a> {
+    rows: &'a [Row],
+    /// Row → (person id, case number).
+    person_of: HashMap<usize, (String, String)>,
+}
+
+impl Classifier {
+    fn precheck(&mut self, rows: &[Row], idx: usize, site: &Site, today: time::Date) -> Item {
+        let row = &rows[idx];
+        let item = |plan| Item {
+            idx,
+            plan,
+            valid: None,
+            flagged: false,
+        };
+        if !row.issues.is_empty() {
+            let reasons = row
+                .issues
+                .iter()
+                .map(|i| format!("{} ({:?}): {}", i.column, i.value, i.code))
+                .collect();
+            return item(Plan::Rejected(reasons));
+        }
+        let (details, v) = row.person.validate(today);
+        let mut v2 = v.clone();
+        let encounter = row.encounter.clone();
+        let encounter = pulang_domain::EncounterForm {
+            site: Some(site.code.clone()),
+            arrival_route: encounter.arrival_route.or(Some("other".into())),
+            ..encounter
+        }
+        .validate(today, Some(&site.code), &mut v2);
+        let (Some(details), Some(encounter)) = (details, encounter) else {
+            return item(Plan::Rejected(issues(&v2, false)));
+        };
+        if !v2.errors.is_empty() {
+            return item(Plan::Rejected(issues(&v2, false)));
+        }
+        if let Some(pid) = self.imported.get(&row.key) {
+            return item(Plan::Already(pid.clone()));
+        }
+        if let Some(&first) = self.first_of_key.get(&row.key) {
+            return item(Plan::Same(first));
+        }
+        self.first_of_key.insert(row.key.clone(), idx);
+        Item {
+            idx,
+            plan: Plan::Create,
+            valid: Some(Valid {
+                rec: raw_record("", &details),
+                details,
+                encounter,
+                warnings: issues(&v, true),
+            }),
+            flagged: false,
+        }
+    }
+}
+
+impl Persons<'_> {
+    /// The person a candidate is, once known (a row of this list: once it is written).
+    fn person(&self, who: &Who) -> Option<(String, String)> {
+        match who {
+            Who::Person { id, case_number } => Some((id.clone(), case_number.clone())),
+            Who::Row(j) => self.person_of.get(j).cloned(),
+        }
+    }
+
+    /// How a report names a candidate: its case number, or the line of the list.
+    fn name(&self, who: &Who) -> String {
+        match self.person(who) {
+            Some((_, case)) => case,
+            None => match who {
+                Who::Row(j) => format!("line {}", self.rows[*j].at.line),
+                Who::Person { case_number, .. } => case_number.clone(),
+            },
+        }
+    }
+}
+
+/// Decides a valid row from its candidates (best first).
+fn decide(cands: Vec<Cand>) -> Plan {
+    let Some(best) = cands.first() else {
+        return Plan::Create;
+    };
+    if best.probability >= IMPORT_MATCH_MIN && best.level("name") != Some("different") {
+        return Plan::Match(best.clone());
+    }
+    if best.probability >= REVIEW_MIN {
+        // A near-certain score on identifiers alone, with names that share nothing, is not
+        // taken on trust.
+        let why = if best.probability >= IMPORT_MATCH_MIN {
+            vec!["different_name".to_string()]
+        } else {
+            Vec::new()
+        };
+        let cands = cands
+            .into_iter()
+            .filter(|c| c.probability >= REVIEW_MIN)
+            .collect();
+        return Plan::Review { cands, why };
+    }
+    let same: Vec<Cand> = cands
+        .into_iter()
+        .filter(|c| IDENTIFIERS.iter().any(|f| c.level(f) == Some("exact")))
+        .collect();
+    match same.first() {
+        None => Plan::Create,
+        Some(c) => {
+            let why = IDENTIFIERS
+                .iter()
+                .filter(|f| c.level(f) == Some("exact"))
+                .map(|f| format!("same_{f}"))
+                .collect();
+            Plan::Review { cands: same, why }
+        }
+    }
+}
+
+/// `score 0.997`: truncated, so that 0.9996 does not read as certain.
+fn score(p: f64) -> String {
+    format!("score {:.3}", (p * 1000.0).floor() / 1000.0)
+}
+
+fn field_reasons(c: &Cand) -> impl Iterator<Item = String> + '_ {
+    c.reasons
+        .iter()
+        .map(|r| format!("{}: {}", r.field, r.level))
 }
 
 impl App {
@@ -217,31 +448,82 @@ impl App {
             report.batch_id = Some(b.id.clone());
             Some(b)
         };
+        let mut cls = Classifier {
+            imported: self.store.imported_rows(&site.id).await?,
+            first_of_key: HashMap::new(),
+            own: pulang_matching::Index::new(crate::index::ref_year()),
+            own_rows: Vec::new(),
+            mine: HashSet::new(),
+            started: crate::now_ms() - 1,
+        };
+        let mut persons = Persons {
+            rows: &parsed.rows,
+            person_of: HashMap::new(),
+        };
         let total = parsed.rows.len();
-        let mut first_line_of_key: HashMap<String, usize> = HashMap::new();
-        for (done, row) in parsed.rows.iter().enumerate() {
-            if done % 256 == 0 {
-                progress(done, total);
+        progress(0, total);
+        // The writes of one chunk go on while the next is classified (the writer works on its
+        // own thread; classifying uses the cores). A chunk's people reach the register index,
+        // and `mine`, only once both are done, so classification sees a consistent register.
+        let mut written: Option<Vec<Item>> = None;
+        let mut starts = (0..total).step_by(CHUNK).peekable();
+        while starts.peek().is_some() || written.is_some() {
+            let mut items: Vec<Item> = match starts.next() {
+                Some(start) => (start..(start + CHUNK).min(total))
+                    .map(|i| cls.precheck(&parsed.rows, i, &site, today))
+                    .collect(),
+                None => Vec::new(),
+            };
+            let mut done = written.take();
+            let (classified, registered) =
+                tokio::join!(self.classify(&filter, &mut cls, &mut items), async {
+                    match (&batch, done.as_mut()) {
+                        (Some(b), Some(chunk)) => {
+                            self.write_chunk(scope, &site, &b.id, &mut persons, chunk)
+                                .await
+                        }
+                        _ => Ok(Vec::new()),
+                    }
+                });
+            classified?;
+            let registered = registered?;
+            cls.mine.extend(registered.iter().map(|r| r.id.clone()));
+            let mut index = self.index.write().await;
+            for rec in &registered {
+                index.upsert(&crate::people::summary(rec));
             }
-            let item = self
-                .import_row(
-                    scope,
-                    &filter,
-                    &site,
-                    row,
-                    batch.as_ref().map(|b| b.id.as_str()),
-                    &mut first_line_of_key,
-                )
-                .await?;
-            match item.outcome {
-                RowOutcome::Created => report.created += 1,
-                RowOutcome::Matched => report.matched += 1,
-                RowOutcome::Review => report.review += 1,
-                RowOutcome::Rejected => report.rejected += 1,
+            drop(index);
+            if batch.is_none() {
+                // Nothing to write: report at once.
+                done = Some(std::mem::take(&mut items));
+            } else if !items.is_empty() {
+                written = Some(items);
             }
-            report.items.push(item);
+            if let Some(chunk) = done.filter(|c| !c.is_empty()) {
+                // Rows matched to the register are known without writing (a dry run too): a
+                // later identical row names the same person.
+                for item in &chunk {
+                    if let Plan::Match(c) = &item.plan {
+                        if let Some(p) = persons.person(&c.who) {
+                            persons.person_of.entry(item.idx).or_insert(p);
+                        }
+                    }
+                }
+                let index = self.index.read().await;
+                for item in &chunk {
+                    let r = persons.report(&index, item);
+                    match r.outcome {
+                        RowOutcome::Created => report.created += 1,
+                        RowOutcome::Matched => report.matched += 1,
+                        RowOutcome::Review => report.review += 1,
+                        RowOutcome::Rejected => report.rejected += 1,
+                    }
+                    report.items.push(r);
+                }
+                drop(index);
+                progress(report.items.len(), total);
+            }
         }
-        progress(total, total);
         if let Some(b) = &batch {
             let json = serde_json::to_string(&report).unwrap_or_default();
             self.store
@@ -251,149 +533,526 @@ impl App {
         Ok(report)
     }
 
-    async fn import_row(
+    /// Classifies the valid rows of a chunk: candidates from the register (in parallel, on
+    /// the blocking pool) and from this import's own rows (in order, as each row may match
+    /// the one before it).
+    async fn classify(
+        &self,
+        filter: &pulang_store::SiteFilter,
+        cls: &mut Classifier,
+        items: &mut [Item],
+    ) -> Result<(), AppError> {
+        let recs: Vec<RawRecord> = items
+            .iter()
+            .filter_map(|it| it.valid.as_ref().map(|v| v.rec.clone()))
+            .collect();
+        if recs.is_empty() {
+            return Ok(());
+        }
+        let app = self.clone();
+        let filter = filter.clone();
+        let mine = std::mem::take(&mut cls.mine);
+        let started = cls.started;
+        let (found, mine) = tokio::task::spawn_blocking(move || {
+            let index = app.index.blocking_read();
+            let keep = |e: &Entry| e.created_at < started || !mine.contains(&e.id);
+            let found: Vec<Vec<Cand>> = recs
+                .par_iter()
+                .map(|r| register_candidates(&index, &filter, r, &keep))
+                .collect();
+            drop(index);
+            (found, mine)
+        })
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        cls.mine = mine;
+        let mut found = found.into_iter();
+        for it in items.iter_mut() {
+            let Some(v) = &it.valid else { continue };
+            let mut cands = found.next().unwrap_or_default();
+            for c in cls.own.query(&v.rec, CANDIDATES, 0.0, &|_| true) {
+                cands.push(Cand {
+                    who: Who::Row(cls.own_rows[c.slot as usize]),
+                    probability: c.probability,
+                    reasons: reasons_of(&c.reasons),
+                });
+            }
+            cands.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+            it.plan = decide(cands);
+            if matches!(it.plan, Plan::Create | Plan::Review { .. }) {
+                cls.own.insert(&v.rec);
+                cls.own_rows.push(it.idx);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a chunk's rows in one store call (one transaction, multi-row inserts). A row that
+    /// refers to another row of the chunk (the same person twice; a review pair) waits for that
+    /// row's person to exist: rows go out in waves, usually one or two per chunk.
+    async fn write_chunk(
         &self,
         scope: &AccessScope,
-        filter: &pulang_store::SiteFilter,
         site: &Site,
-        row: &Row,
-        batch_id: Option<&str>,
-        first_line_of_key: &mut HashMap<String, usize>,
-    ) -> Result<RowReport, AppError> {
-        if !row.issues.is_empty() {
-            let reasons = row
-                .issues
+        batch_id: &str,
+        run: &mut Persons<'_>,
+        items: &mut [Item],
+    ) -> Result<Vec<PersonRecord>, AppError> {
+        let deps = |p: &Plan| -> Vec<usize> {
+            let cands: &[Cand] = match p {
+                Plan::Match(c) => std::slice::from_ref(c),
+                Plan::Review { cands, .. } => cands,
+                _ => &[],
+            };
+            cands
                 .iter()
-                .map(|i| format!("{} ({:?}): {}", i.column, i.value, i.code))
-                .collect();
-            return Ok(rejected(row, reasons));
-        }
-        let (details, v) = row.person.validate(today());
-        let mut v2 = v.clone();
-        let encounter = row.encounter.clone();
-        let encounter = pulang_domain::EncounterForm {
-            site: Some(site.code.clone()),
-            arrival_route: encounter.arrival_route.or(Some("other".into())),
-            ..encounter
-        }
-        .validate(today(), Some(&site.code), &mut v2);
-        let (Some(details), Some(encounter)) = (details, encounter) else {
-            return Ok(rejected(row, issues(&v2, false)));
+                .filter_map(|c| match c.who {
+                    Who::Row(j) => Some(j),
+                    Who::Person { .. } => None,
+                })
+                .collect()
         };
-        if !v2.errors.is_empty() {
-            return Ok(rejected(row, issues(&v2, false)));
+        let mut pending: Vec<usize> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| {
+                matches!(it.plan, Plan::Create | Plan::Match(_) | Plan::Review { .. })
+            })
+            .map(|(k, _)| k)
+            .collect();
+        let actor = scope.actor();
+        let mut registered = Vec::new();
+        while !pending.is_empty() {
+            let (ready, waiting): (Vec<usize>, Vec<usize>) = pending.into_iter().partition(|&k| {
+                deps(&items[k].plan)
+                    .iter()
+                    .all(|j| run.person_of.contains_key(j))
+            });
+            // Rows only ever refer to earlier rows, so each wave has at least one ready row.
+            assert!(!ready.is_empty(), "import rows wait on each other");
+            let mut writes = Vec::with_capacity(ready.len());
+            for &k in &ready {
+                let it = &items[k];
+                let row = &run.rows[it.idx];
+                let v = it.valid.as_ref().expect("rows to write are valid");
+                let mut tag = ImportRowRef {
+                    batch_id: batch_id.to_string(),
+                    row_key: row.key.clone(),
+                    line: row.at.line as i64,
+                    review: Vec::new(),
+                };
+                let (details, encounter) = (v.details.clone(), v.encounter.clone());
+                writes.push(match &it.plan {
+                    Plan::Match(c) => ImportWrite::Match {
+                        person_id: run.person(&c.who).expect("resolved above").0,
+                        encounter,
+                        row: tag,
+                    },
+                    Plan::Review { cands, .. } => {
+                        tag.review = cands
+                            .iter()
+                            .filter_map(|c| {
+                                Some(ImportReview {
+                                    person_id: run.person(&c.who)?.0,
+                                    probability: c.probability,
+                                    reasons_json: serde_json::to_string(&c.reasons)
+                                        .unwrap_or_else(|_| "[]".into()),
+                                })
+                            })
+                            .collect();
+                        ImportWrite::Register {
+                            details,
+                            encounter,
+                            row: tag,
+                        }
+                    }
+                    _ => ImportWrite::Register {
+                        details,
+                        encounter,
+                        row: tag,
+                    },
+                });
+            }
+            // One transaction for the wave: committed whole or not at all.
+            let written = self.store.write_import_rows(&actor, site, writes).await?;
+            for (k, w) in ready.into_iter().zip(written) {
+                let it = &mut items[k];
+                match w {
+                    ImportWritten::Registered(rec) => {
+                        run.person_of
+                            .insert(it.idx, (rec.id.clone(), rec.case_number.clone()));
+                        registered.push(*rec);
+                    }
+                    ImportWritten::Matched { flagged } => {
+                        it.flagged = flagged;
+                        if let Plan::Match(c) = &it.plan {
+                            if let Some(p) = run.person(&c.who) {
+                                run.person_of.insert(it.idx, p);
+                            }
+                        }
+                    }
+                }
+            }
+            pending = waiting;
         }
-        let base = RowReport {
+        Ok(registered)
+    }
+
+    /// Reverts an import batch (administrators): removes the people it registered unless work
+    /// was done on them since, forgets its matches, and marks it reverted. Importing the same
+    /// list again afterwards registers its rows anew.
+    pub async fn revert_import(
+        &self,
+        scope: &AccessScope,
+        batch_id: &str,
+    ) -> Result<RevertReport, AppError> {
+        let filter = scope.require(Permission::RevertImport)?;
+        let site_ids: Vec<String> = self
+            .sites_cached()
+            .await?
+            .into_iter()
+            .filter(|s| filter.allows(&s.id))
+            .map(|s| s.id)
+            .collect();
+        let report = self
+            .store
+            .revert_import(&scope.actor(), &site_ids, batch_id.trim())
+            .await
+            .map_err(|e| match e {
+                // "already reverted", said as is.
+                pulang_store::StoreError::Conflict(why) => AppError::Conflict(why),
+                other => other.into(),
+            })?;
+        let mut index = self.index.write().await;
+        for id in &report.removed_ids {
+            index.remove(id);
+        }
+        Ok(report)
+    }
+}
+
+/// A row's candidates in the register, best first.
+fn register_candidates(
+    index: &NameIndex,
+    filter: &pulang_store::SiteFilter,
+    rec: &RawRecord,
+    keep: &(dyn Fn(&Entry) -> bool + Sync),
+) -> Vec<Cand> {
+    index
+        .possible_matches_where(filter, rec, CANDIDATES, 0.0, keep)
+        .into_iter()
+        .map(|(e, c)| Cand {
+            who: Who::Person {
+                id: e.id.clone(),
+                case_number: e.case_number.clone(),
+            },
+            probability: c.probability,
+            reasons: reasons_of(&c.reasons),
+        })
+        .collect()
+}
+
+impl Persons<'_> {
+    /// The report of a row, once written (or classified, in a dry run).
+    fn report(&self, index: &NameIndex, item: &Item) -> RowReport {
+        let run = self;
+        let row = &run.rows[item.idx];
+        let mut r = RowReport {
             sheet: row.at.sheet.clone(),
             line: row.at.line,
             outcome: RowOutcome::Matched,
             person_id: None,
             case_number: None,
-            reasons: vec![],
+            probability: None,
+            candidate_case_number: None,
+            reasons: Vec::new(),
         };
-        // The same row already imported here (this file earlier, or an earlier list).
-        if let Some(pid) = self.store.imported_person(&site.id, &row.key).await? {
-            let case = self
-                .index
+        let warnings = || item.valid.iter().flat_map(|v| v.warnings.iter().cloned());
+        let own = run.person_of.get(&item.idx).cloned();
+        match &item.plan {
+            Plan::Rejected(reasons) => return rejected(row, reasons.clone()),
+            Plan::Already(pid) => {
+                r.case_number = index.get(pid).map(|e| e.case_number.clone());
+                r.person_id = Some(pid.clone());
+                r.reasons.push("already_imported".into());
+            }
+            Plan::Same(first) => {
+                (r.person_id, r.case_number) = run.person_of.get(first).cloned().unzip();
+
+                r.reasons
+                    .push(format!("same_as_line {}", run.rows[*first].at.line));
+            }
+            Plan::Create => {
+                r.outcome = RowOutcome::Created;
+                (r.person_id, r.case_number) = own.unzip();
+                r.reasons.extend(warnings());
+            }
+            Plan::Match(c) => {
+                (r.person_id, r.case_number) = run.person(&c.who).unzip();
+                r.probability = Some(c.probability);
+                r.reasons.push(score(c.probability));
+                if let Who::Row(j) = c.who {
+                    r.reasons
+                        .push(format!("same_person_as_line {}", run.rows[j].at.line));
+                }
+                r.reasons.extend(field_reasons(c));
+                if item.flagged {
+                    r.reasons.push("arrived_again_after_return".into());
+                }
+                r.reasons.extend(warnings());
+            }
+            Plan::Review { cands, why } => {
+                r.outcome = RowOutcome::Review;
+                (r.person_id, r.case_number) = own.unzip();
+                r.reasons.extend(why.iter().cloned());
+                if let Some(best) = cands.first() {
+                    r.probability = Some(best.probability);
+                    r.candidate_case_number = run.person(&best.who).map(|p| p.1);
+                    r.reasons.push(score(best.probability));
+                    r.reasons.push(format!("candidate {}", run.name(&best.who)));
+                    r.reasons.extend(field_reasons(best));
+                    for c in &cands[1..] {
+                        r.reasons.push(format!(
+                            "also {} {}",
+                            run.name(&c.who),
+                            score(c.probability)
+                        ));
+                    }
+                }
+                r.reasons.extend(warnings());
+            }
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)] // the tests act as the local operator
+mod tests {
+    use super::*;
+    use crate::{DataConfig, Submission};
+    use pulang_domain::{EncounterForm, PersonForm};
+
+    async fn open() -> (tempfile::TempDir, App, AccessScope) {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(&DataConfig {
+            data_dir: dir.path().into(),
+            database_url: None,
+        })
+        .await
+        .unwrap()
+        .app;
+        let op = AccessScope::local_operator();
+        app.add_site(&op, "PNH", "KBRI Phnom Penh", "Asia/Phnom_Penh")
+            .await
+            .unwrap();
+        (dir, app, op)
+    }
+
+    async fn register(
+        app: &App,
+        op: &AccessScope,
+        name: &str,
+        birth: &str,
+        sex: &str,
+    ) -> PersonRecord {
+        let sub = Submission {
+            person: PersonForm {
+                full_name: name.into(),
+                birth_date: Some(birth.into()),
+                sex: Some(sex.into()),
+                ..Default::default()
+            },
+            encounter: EncounterForm {
+                site: Some("PNH".into()),
+                arrived_on: Some("2026-01-10".into()),
+                ..Default::default()
+            },
+            confirm_warnings: true,
+        };
+        app.register_person(op, sub).await.unwrap()
+    }
+
+    fn req(dry_run: bool) -> ImportRequest {
+        ImportRequest {
+            file_name: "police.csv".into(),
+            source: "police".into(),
+            dry_run,
+            ..Default::default()
+        }
+    }
+
+    const LIST: &str = "Nama,Tgl Lahir,L/P,No HP\n\
+        SANTOSO BUDI,12/05/1990,L,\n\
+        Rina Kartika Sari,1993-03-03,P,081234567001\n\
+        KARTIKA SARI RINA,03/03/1993,P,081234567001\n\
+        Dewi Anggraini,1988-07-30,P,\n\
+        Joko Prasetyo,1979-11-11,L,\n\
+        Andi,31/02/1999,L,\n";
+
+    fn outcomes(r: &ImportReport) -> Vec<RowOutcome> {
+        r.items.iter().map(|i| i.outcome).collect()
+    }
+
+    #[tokio::test]
+    async fn classifies_by_the_matching_engine_and_reverts() {
+        use RowOutcome::*;
+        let (_dir, app, op) = open().await;
+        let budi = register(&app, &op, "Budi Santoso", "1990-05-12", "M").await;
+        let dewi = register(&app, &op, "Dewi Anggraini Putri", "1988", "F").await;
+
+        // Family name first in capitals with the day first: Budi. The same woman twice in the
+        // list: caught within the list, in a dry run too. A possible Dewi: review.
+        let dry = app
+            .import_list(&op, LIST.as_bytes(), req(true), &|_, _| {})
+            .await
+            .unwrap();
+        let expected = vec![Matched, Created, Matched, Review, Created, Rejected];
+        assert_eq!(outcomes(&dry), expected);
+        assert_eq!(dry.items[0].person_id.as_deref(), Some(budi.id.as_str()));
+        assert!(dry.items[0].probability.unwrap() >= IMPORT_MATCH_MIN);
+        assert!(dry.items[0].reasons[0].starts_with("score 0.99"));
+        assert!(dry.items[0].reasons.contains(&"name: exact".to_string()));
+        assert!(dry.items[2]
+            .reasons
+            .contains(&"same_person_as_line 3".to_string()));
+        assert_eq!(
+            dry.items[3].candidate_case_number.as_deref(),
+            Some(dewi.case_number.as_str())
+        );
+        assert_eq!(app.indexed_people().await, 2, "a dry run writes nothing");
+
+        let first = app
+            .import_list(&op, LIST.as_bytes(), req(false), &|_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(
+            outcomes(&first),
+            expected,
+            "the dry run said what would happen"
+        );
+        assert_eq!(
+            (first.created, first.matched, first.review, first.rejected),
+            (2, 2, 1, 1)
+        );
+        let rina = first.items[1].person_id.clone().unwrap();
+        assert_eq!(first.items[2].person_id.as_deref(), Some(rina.as_str()));
+        let new_dewi = first.items[3].person_id.clone().unwrap();
+        let reviews = app.reviews(&op, &["pending"], 10).await.unwrap();
+        assert_eq!(reviews.len(), 1);
+        assert_eq!(reviews[0].origin, "import");
+        let mut pair = [reviews[0].left.id.clone(), reviews[0].right.id.clone()];
+        pair.sort();
+        let mut want = [dewi.id.clone(), new_dewi.clone()];
+        want.sort();
+        assert_eq!(pair, want);
+
+        let again = app
+            .import_list(&op, LIST.as_bytes(), req(false), &|_, _| {})
+            .await
+            .unwrap();
+        assert_eq!((again.created, again.matched, again.review), (0, 5, 0));
+        assert!(again.items[..5]
+            .iter()
+            .all(|i| i.reasons == ["already_imported"]));
+
+        let batch = first.batch_id.clone().unwrap();
+        let reverted = app.revert_import(&op, &batch).await.unwrap();
+        assert_eq!((reverted.removed, reverted.unlinked), (3, 2));
+        assert!(reverted.kept.is_empty());
+        let (found, _) =
+            app.index
                 .read()
                 .await
-                .get(&pid)
-                .map(|e| e.case_number.clone());
-            return Ok(RowReport {
-                person_id: Some(pid),
-                case_number: case,
-                reasons: vec!["already_imported".into()],
-                ..base
-            });
+                .search(&pulang_store::SiteFilter::All, "Rina Kartika", 0, 10);
+        assert_eq!(found, 0, "reverted people leave the index");
+        assert!(app.reviews(&op, &["pending"], 10).await.unwrap().is_empty());
+        assert!(matches!(
+            app.revert_import(&op, &batch).await,
+            Err(AppError::Conflict(_))
+        ));
+
+        let after = app
+            .import_list(&op, LIST.as_bytes(), req(false), &|_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(outcomes(&after), expected, "a reverted list imports anew");
+        assert_eq!(after.items[0].person_id.as_deref(), Some(budi.id.as_str()));
+    }
+
+    /// A made-up name, different for every `n` below 70³.
+    fn word(n: usize) -> String {
+        const C: &[u8] = b"bdghklmnprstwy";
+        const V: &[u8] = b"aiueo";
+        let mut w = String::new();
+        let mut n = n;
+        for _ in 0..3 {
+            w.push(C[(n % 70) / 5] as char);
+            w.push(V[n % 5] as char);
+            n /= 70;
         }
-        if let Some(first) = first_line_of_key.get(&row.key) {
-            return Ok(RowReport {
-                reasons: vec![format!("same_as_line {first}")],
-                ..base
-            });
-        }
-        // A person already registered with the same NIK, passport or phone.
-        let mut agree = Vec::new();
-        if let Some(n) = details.nik.as_deref().and_then(|n| Nik::parse(n).ok()) {
-            for id in self.store.lookup(filter, "nik", n.as_str()).await? {
-                agree.push((id, "nik"));
-            }
-        }
-        if let Some(p) = details
-            .passport_no
-            .as_deref()
-            .and_then(|p| passport::normalize(p).ok())
-        {
-            for id in self.store.lookup(filter, "passport", &p).await? {
-                agree.push((id, "passport_no"));
-            }
-        }
-        for p in details
-            .phones
-            .iter()
-            .filter_map(|p| phone::normalize(p).ok())
-        {
-            for id in self.store.lookup(filter, "phone", &p).await? {
-                agree.push((id, "phone"));
-            }
-        }
-        if let Some((pid, _)) = agree.first() {
-            let pid = pid.clone();
-            let mut reasons: Vec<String> = agree
-                .iter()
-                .filter(|(i, _)| *i == pid)
-                .map(|(_, k)| format!("same_{k}"))
-                .collect();
-            reasons.dedup();
-            let (case, their_name) = match self.index.read().await.get(&pid) {
-                Some(e) => (Some(e.case_number.clone()), e.full_name.clone()),
-                None => (None, String::new()),
+        w
+    }
+
+    #[tokio::test]
+    async fn the_same_person_across_chunks_and_within_one() {
+        let (_dir, app, op) = open().await;
+        let n = CHUNK * 2 + 100;
+        let mut csv = String::from("Nama,Tgl Lahir,L/P,No HP\n");
+        let person = |i: usize| {
+            (
+                format!("{} {}", word(i), word(i * 7919 % 343_000 + 1)),
+                format!("19{:02}-{:02}-{:02}", 60 + i % 40, 1 + i % 12, 1 + i % 28),
+                format!("0812{:08}", 3_000_000 + i * 7),
+            )
+        };
+        for i in 0..n {
+            // Row CHUNK + 20 is row 10 again (an earlier chunk); row 30 is row 25 again (the
+            // same chunk: written after it); both written differently, so not the same content.
+            let j = match i {
+                i if i == CHUNK + 20 => 10,
+                30 => 25,
+                i => i,
             };
-            // An identifier alone is not enough (phones are shared and passed on, NIKs are
-            // mistyped): the names must share a word too, or a person decides.
-            let outcome = if names_share_a_word(&details.full_name, &their_name) {
-                RowOutcome::Matched
+            let (name, birth, phone) = person(j);
+            let (name, birth) = if j != i {
+                let (y, rest) = birth.split_at(4);
+                let (m, d) = (&rest[1..3], &rest[4..6]);
+                // Family name first.
+                let (a, b) = name.split_once(' ').expect("two words");
+                (format!("{b} {a}"), format!("{d}/{m}/{y}"))
             } else {
-                reasons.push("different_name".into());
-                RowOutcome::Review
+                (name, birth)
             };
-            return Ok(RowReport {
-                outcome,
-                person_id: Some(pid),
-                case_number: case,
-                reasons,
-                ..base
-            });
+            csv.push_str(&format!("{name},{birth},L,{phone}\n"));
         }
-        if !v.warnings.is_empty() {
-            return Ok(RowReport {
-                outcome: RowOutcome::Review,
-                reasons: issues(&v, true),
-                ..base
-            });
+        let dry = app
+            .import_list(&op, csv.as_bytes(), req(true), &|_, _| {})
+            .await
+            .unwrap();
+        let real = app
+            .import_list(&op, csv.as_bytes(), req(false), &|_, _| {})
+            .await
+            .unwrap();
+        for r in [&dry, &real] {
+            // Made-up names can be alike enough for review: those rows are registered too.
+            assert_eq!((r.rows, r.created + r.review, r.matched), (n, n - 2, 2));
         }
-        first_line_of_key.insert(row.key.clone(), row.at.line);
-        let Some(batch_id) = batch_id else {
-            return Ok(RowReport {
-                outcome: RowOutcome::Created,
-                ..base
-            });
-        };
-        let tag = ImportRowRef {
-            batch_id: batch_id.to_string(),
-            row_key: row.key.clone(),
-            line: row.at.line as i64,
-        };
-        let rec = self
-            .store
-            .register_person_from(&scope.actor(), site, details, encounter, Some(tag))
-            .await?;
-        self.index_record(&rec).await;
-        Ok(RowReport {
-            outcome: RowOutcome::Created,
-            person_id: Some(rec.id),
-            case_number: Some(rec.case_number),
-            ..base
-        })
+        assert_eq!(outcomes(&dry), outcomes(&real));
+        for (i, j) in [(CHUNK + 20, 10), (30, 25)] {
+            assert_eq!(real.items[i].outcome, RowOutcome::Matched);
+            assert_eq!(real.items[i].person_id, real.items[j].person_id, "row {i}");
+            assert!(real.items[i].reasons[1].starts_with("same_person_as_line"));
+        }
+        assert_eq!(app.indexed_people().await, n - 2);
+        let again = app
+            .import_list(&op, csv.as_bytes(), req(false), &|_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(again.matched, n);
+        assert!(again
+            .items
+            .iter()
+            .all(|i| i.reasons == ["already_imported"]));
     }
 }

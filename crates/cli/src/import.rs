@@ -1,5 +1,6 @@
 //! `pulang import FILE`: a host-country list (CSV or XLSX) into the register, every row
 //! accounted for. With `--json` the last line printed is the report's counts as one JSON object.
+//! `pulang import --revert BATCH_ID` undoes an import (administrators).
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,7 +15,12 @@ use crate::{app_err, open, DataOpts};
 #[derive(Args)]
 pub struct ImportArgs {
     /// The list: CSV (UTF-8 or Windows-1252) or XLSX (every sheet with a name column).
-    file: PathBuf,
+    #[arg(required_unless_present = "revert")]
+    file: Option<PathBuf>,
+    /// Revert an import batch instead (its id is in the import's report): removes the people it
+    /// registered, unless work was done on them since, and forgets its matches.
+    #[arg(long, value_name = "BATCH_ID", conflicts_with_all = ["file", "dry_run", "maps"])]
+    revert: Option<String>,
     /// Report what would happen without writing anything.
     #[arg(long)]
     dry_run: bool,
@@ -35,8 +41,11 @@ pub struct ImportArgs {
 }
 
 pub async fn run(args: ImportArgs, op: &AccessScope) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    if let Some(batch) = &args.revert {
+        return revert(&args, batch, op).await;
+    }
+    let file = args.file.clone().context("a file to import is required")?;
+    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut overrides = Vec::new();
     for m in &args.maps {
         let (h, f) = m
@@ -64,8 +73,7 @@ pub async fn run(args: ImportArgs, op: &AccessScope) -> anyhow::Result<ExitCode>
         }
     };
     let req = ImportRequest {
-        file_name: args
-            .file
+        file_name: file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
@@ -96,11 +104,12 @@ pub async fn run(args: ImportArgs, op: &AccessScope) -> anyhow::Result<ExitCode>
             })
         );
     } else {
-        for item in report
-            .items
-            .iter()
-            .filter(|i| matches!(i.outcome, RowOutcome::Rejected | RowOutcome::Review))
-        {
+        for item in report.items.iter().filter(|i| match i.outcome {
+            RowOutcome::Rejected | RowOutcome::Review => true,
+            // Created with warnings (a NIK that disagrees with the birth date, …).
+            RowOutcome::Created => !i.reasons.is_empty(),
+            RowOutcome::Matched => false,
+        }) {
             println!(
                 "{} line {}: {:?} — {}",
                 item.sheet,
@@ -119,6 +128,33 @@ pub async fn run(args: ImportArgs, op: &AccessScope) -> anyhow::Result<ExitCode>
             report.rejected,
             report.empty_rows,
             if report.resumed { "; an interrupted import of this file was resumed" } else { "" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn revert(args: &ImportArgs, batch: &str, op: &AccessScope) -> anyhow::Result<ExitCode> {
+    let app = open(&args.data).await?;
+    let report = app.revert_import(op, batch).await.map_err(app_err)?;
+    app.close().await;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "batch_id": batch.trim(), "removed": report.removed,
+                "unlinked": report.unlinked, "kept": report.kept,
+            })
+        );
+    } else {
+        for (id, why) in &report.kept {
+            println!("kept {id}: {why}");
+        }
+        println!(
+            "Import {} reverted: {} people removed, {} matches to people already registered forgotten, {} people kept",
+            batch.trim(),
+            report.removed,
+            report.unlinked,
+            report.kept.len()
         );
     }
     Ok(ExitCode::SUCCESS)

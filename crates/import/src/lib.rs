@@ -5,26 +5,71 @@
 
 pub mod mapping;
 pub mod read;
+#[cfg(test)]
+mod testing;
 pub mod values;
 
 pub use mapping::{detect, Field, Mapping};
-pub use read::{read, Sheet, Table};
+pub use read::{read, read_each, CellNote, Event, Flow, Merged, RawCell, RawRow, Sheet, Table};
 pub use values::{parse_date, parse_sex};
 
 use pulang_domain::{EncounterForm, PersonForm};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+/// Why a file cannot be imported at all. Every message is meant for the registrar: it names the
+/// problem and, where there is one, the fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImportError {
     #[error("the file is empty")]
     Empty,
-    #[error("the spreadsheet cannot be read: {0}")]
-    Xlsx(String),
+    #[error(
+        "the file is {size_mb} MB; the limit is {limit_mb} MB (about a million rows): split the \
+         list into smaller files"
+    )]
+    TooLarge { size_mb: usize, limit_mb: usize },
+    #[error(
+        "the spreadsheet unpacks to {size_mb} MB; the limit is {limit_mb} MB: split the list into \
+         smaller files"
+    )]
+    TooLargeUnpacked { size_mb: usize, limit_mb: usize },
+    #[error(
+        "this is not a CSV or XLSX file: it looks like {0}. Import the list itself, saved as \
+         .xlsx or CSV (in a spreadsheet program: Save As)"
+    )]
+    NotASpreadsheet(&'static str),
+    #[error(
+        "the spreadsheet is damaged or incomplete (perhaps cut short while copying or \
+         downloading): open it in Excel and save it again, or save it as CSV ({0})"
+    )]
+    Damaged(String),
     #[error("the CSV cannot be read at line {line}: {reason}")]
     Csv { line: usize, reason: String },
-    #[error("no sheet has a header row naming a person's name (e.g. \"Nama\", \"Name\")")]
+    #[error(
+        "line {line}: a quote (\") opens a cell that runs on to line {end_line}, swallowing what \
+         look like rows; fix the quotes on line {line}, or save the list again from the \
+         spreadsheet program"
+    )]
+    UnbalancedQuote { line: usize, end_line: usize },
+    #[error(
+        "no sheet has a header row naming a person's name (e.g. \"Nama\", \"Name\") in its top \
+         {HEADER_SEARCH_ROWS} rows"
+    )]
     NoNameColumn,
+    #[error(
+        "the list has a header ({sheet}, line {line}) but no rows under it{}",
+        match empty_rows { 0 => String::new(), n => format!(", only {n} empty rows") }
+    )]
+    NoRows {
+        sheet: String,
+        line: usize,
+        empty_rows: usize,
+    },
+    #[error(
+        "line {line} has a value beyond column {limit}, the last column of a spreadsheet: is \
+         this a list?"
+    )]
+    TooManyColumns { line: usize, limit: usize },
     #[error("the file has more than {0} rows; split it")]
     TooManyRows(usize),
 }
@@ -42,6 +87,7 @@ pub struct RowRef {
 pub struct CellIssue {
     /// The column header as written in the file.
     pub column: String,
+    /// The cell as read, shortened to [`ISSUE_VALUE_CHARS`] characters.
     pub value: String,
     pub code: String,
 }
@@ -66,99 +112,315 @@ pub type SheetMapping = (String, Vec<(String, Option<Field>)>);
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Parsed {
     pub rows: Vec<Row>,
-    /// Rows with no value at all, skipped (not records).
+    /// Rows and lines under a header with no value at all, skipped (not records).
     pub empty_rows: usize,
     /// Per sheet: the header as written and the field each column was mapped to.
     pub mappings: Vec<SheetMapping>,
 }
 
-/// How far down a sheet the header row is looked for (title rows come first in official lists).
+/// How far down a sheet the header row is looked for, in rows with a value (title rows come
+/// first in official lists).
 pub const HEADER_SEARCH_ROWS: usize = 20;
 
 /// The most rows one file may hold (a surge list is hundreds to a few hundred thousand).
 pub const MAX_ROWS: usize = 1_000_000;
 
+/// The largest file read at all: about [`MAX_ROWS`] rows of a police list as CSV. Checked first,
+/// so that an oversized file is refused before any work is done on it.
+pub const MAX_FILE_BYTES: usize = 100 * 1024 * 1024;
+
+/// The most an XLSX file may unpack to (its XML), by its own declaration: an XLSX of
+/// [`MAX_ROWS`] rows unpacks to well under this.
+pub const MAX_UNPACKED_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// The longest cell imported into a field (the longest text the register keeps, notes); a
+/// longer cell is reported, not imported.
+pub const MAX_CELL_BYTES: usize = 10_000;
+
+/// How much of a cell an issue quotes.
+pub const ISSUE_VALUE_CHARS: usize = 100;
+
 /// Reads a file and maps every sheet that has a name column. `overrides` replaces the detected
 /// field of a header (matched case-insensitively), e.g. `("Nama Panggilan", None)`.
+///
+/// The file is read row by row: only the parsed rows are kept, never the whole table.
 pub fn parse(
     bytes: &[u8],
     overrides: &[(String, Option<Field>)],
     today: time::Date,
 ) -> Result<Parsed, ImportError> {
-    let sheets = read(bytes)?;
     let mut out = Parsed::default();
-    let mut any = false;
-    for sheet in sheets {
-        let Some(table) = sheet.table else { continue };
-        // The header is the first of the top rows that names a person's name column.
-        let found = table
-            .rows
-            .iter()
-            .take(HEADER_SEARCH_ROWS)
-            .enumerate()
-            .find_map(|(i, (_, cells))| {
-                let mut m = detect(cells);
-                m.apply(cells, overrides);
-                m.has(Field::FullName).then_some((i, m))
-            });
-        let Some((header_at, mapping)) = found else {
-            continue;
-        };
-        let header = table.rows[header_at].1.clone();
-        any = true;
-        out.mappings.push((
-            sheet.name.clone(),
-            header
-                .iter()
-                .cloned()
-                .zip(mapping.fields.iter().copied())
-                .collect(),
-        ));
-        for (line, cells) in &table.rows[header_at + 1..] {
-            if cells.iter().all(|c| c.trim().is_empty()) {
-                out.empty_rows += 1;
-                continue;
+    let mut sheet: Option<SheetState> = None;
+    let mut any_header = false;
+    let mut any_rows = false;
+    let mut first_empty: Option<ImportError> = None;
+    read_each(bytes, &mut |event| {
+        match event {
+            Event::Sheet { name, merged } => {
+                sheet = Some(SheetState::new(name, merged));
             }
-            if out.rows.len() >= MAX_ROWS {
-                return Err(ImportError::TooManyRows(MAX_ROWS));
+            Event::Row(row) => {
+                let Some(s) = sheet.as_mut() else {
+                    return Ok(Flow::Continue);
+                };
+                return s.row(row, overrides, today, &mut out);
             }
-            out.rows
-                .push(to_row(&sheet.name, *line, &header, &mapping, cells, today));
+            Event::End { last_line } => {
+                let Some(s) = sheet.take() else {
+                    return Ok(Flow::Continue);
+                };
+                let Some(h) = &s.header else {
+                    return Ok(Flow::Continue);
+                };
+                let empty = s.empty + last_line.saturating_sub(s.prev_end);
+                out.empty_rows += empty;
+                any_header = true;
+                if s.rows > 0 {
+                    any_rows = true;
+                } else if first_empty.is_none() {
+                    first_empty = Some(ImportError::NoRows {
+                        sheet: s.name.clone(),
+                        line: h.line,
+                        empty_rows: empty,
+                    });
+                }
+            }
         }
-    }
-    if !any {
+        Ok(Flow::Continue)
+    })?;
+    if !any_header {
         return Err(ImportError::NoNameColumn);
+    }
+    // A list with nobody on it is a wrong sheet or a broken export, not an import.
+    if !any_rows {
+        if let Some(e) = first_empty {
+            return Err(e);
+        }
     }
     Ok(out)
 }
 
+/// The header of a sheet, once found.
+struct Header {
+    line: usize,
+    cells: Vec<String>,
+    mapping: Mapping,
+}
+
+/// Vertically merged areas of one column that start under the header: their first row's value
+/// belongs to every row of the area (a group's arrival date, province).
+struct ColumnMerges {
+    col: usize,
+    /// (first line, last line), by first line.
+    spans: Vec<(usize, usize)>,
+    at: usize,
+    value: String,
+}
+
+/// One sheet being read.
+struct SheetState {
+    name: String,
+    merged: Vec<Merged>,
+    /// Rows with a value seen before the header.
+    seen: usize,
+    header: Option<Header>,
+    merges: Vec<ColumnMerges>,
+    /// The last line of the header or of the last data row: lines between are empty rows.
+    prev_end: usize,
+    empty: usize,
+    rows: usize,
+}
+
+impl SheetState {
+    fn new(name: &str, merged: &[Merged]) -> Self {
+        SheetState {
+            name: name.to_string(),
+            merged: merged.to_vec(),
+            seen: 0,
+            header: None,
+            merges: Vec::new(),
+            prev_end: 0,
+            empty: 0,
+            rows: 0,
+        }
+    }
+
+    fn row(
+        &mut self,
+        row: RawRow,
+        overrides: &[(String, Option<Field>)],
+        today: time::Date,
+        out: &mut Parsed,
+    ) -> Result<Flow, ImportError> {
+        let Some(header) = &self.header else {
+            // The header is the first of the top rows that names a person's name column.
+            let cells = row.dense();
+            let mut mapping = detect(&cells);
+            mapping.apply(&cells, overrides);
+            if mapping.has(Field::FullName) {
+                out.mappings.push((
+                    self.name.clone(),
+                    cells
+                        .iter()
+                        .cloned()
+                        .zip(mapping.fields.iter().copied())
+                        .collect(),
+                ));
+                self.merges = column_merges(&self.merged, row.line, &mapping);
+                self.prev_end = row.end_line;
+                self.header = Some(Header {
+                    line: row.line,
+                    cells,
+                    mapping,
+                });
+                return Ok(Flow::Continue);
+            }
+            self.seen += 1;
+            // No header near the top: a notes or summary sheet, not a list.
+            return Ok(if self.seen >= HEADER_SEARCH_ROWS {
+                Flow::SkipSheet
+            } else {
+                Flow::Continue
+            });
+        };
+        if out.rows.len() >= MAX_ROWS {
+            return Err(ImportError::TooManyRows(MAX_ROWS));
+        }
+        self.empty += row.line.saturating_sub(self.prev_end.saturating_add(1));
+        self.prev_end = self.prev_end.max(row.end_line);
+        self.rows += 1;
+        let filled = fill_merged(&mut self.merges, &row);
+        out.rows
+            .push(to_row(&self.name, header, &row, &filled, today));
+        Ok(Flow::Continue)
+    }
+}
+
+/// The merged areas under the header, spanning more than one row, per mapped column. Areas
+/// that reach into the header (a two-row header) are left alone.
+fn column_merges(merged: &[Merged], header_line: usize, mapping: &Mapping) -> Vec<ColumnMerges> {
+    let mut out: Vec<ColumnMerges> = Vec::new();
+    for m in merged {
+        let mapped =
+            matches!(mapping.fields.get(m.first_col), Some(Some(f)) if *f != Field::Ignore);
+        if m.first_line <= header_line || m.last_line <= m.first_line || !mapped {
+            continue;
+        }
+        match out.iter_mut().find(|c| c.col == m.first_col) {
+            Some(c) => c.spans.push((m.first_line, m.last_line)),
+            None => out.push(ColumnMerges {
+                col: m.first_col,
+                spans: vec![(m.first_line, m.last_line)],
+                at: 0,
+                value: String::new(),
+            }),
+        }
+    }
+    for c in &mut out {
+        c.spans.sort_unstable();
+    }
+    out
+}
+
+/// The cells a row takes from the merged areas above it: (column, value).
+fn fill_merged(merges: &mut [ColumnMerges], row: &RawRow) -> Vec<(usize, String)> {
+    let mut filled = Vec::new();
+    for c in merges {
+        while c.spans.get(c.at).is_some_and(|&(_, last)| last < row.line) {
+            c.at += 1;
+            c.value.clear();
+        }
+        let Some(&(first, _)) = c.spans.get(c.at) else {
+            continue;
+        };
+        let own = row
+            .cells
+            .iter()
+            .find(|x| x.col == c.col && !x.text.is_empty());
+        if row.line == first {
+            c.value = own.map(|x| x.text.clone()).unwrap_or_default();
+        } else if row.line > first && own.is_none() && !c.value.is_empty() {
+            filled.push((c.col, c.value.clone()));
+        }
+    }
+    filled
+}
+
+/// A cell's text, shortened for an issue.
+fn quote(s: &str) -> String {
+    match s.char_indices().nth(ISSUE_VALUE_CHARS) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 fn to_row(
     sheet: &str,
-    line: usize,
-    header: &[String],
-    mapping: &Mapping,
-    cells: &[String],
+    header: &Header,
+    row: &RawRow,
+    filled: &[(usize, String)],
     today: time::Date,
 ) -> Row {
     let mut person = PersonForm::default();
     let mut encounter = EncounterForm::default();
     let mut issues = Vec::new();
-    for (i, field) in mapping.fields.iter().enumerate() {
-        let (Some(field), Some(raw)) = (field, cells.get(i)) else {
+    // The row's own cells and those it takes from merged areas, in column order.
+    let mut cells: Vec<(usize, &str, Option<&str>)> = row
+        .cells
+        .iter()
+        .map(|c| {
+            let code = match c.note {
+                Some(CellNote::FormulaWithoutValue) => Some("formula_without_value"),
+                Some(CellNote::FormulaError) => Some("formula_error"),
+                None => None,
+            };
+            (c.col, c.text.as_str(), code)
+        })
+        .collect();
+    for (col, value) in filled {
+        let field = header.mapping.fields.get(*col).copied().flatten();
+        // A name shared by two rows is one person written over two rows, or a mistake: the
+        // registrar decides, the row is not imported as it stands.
+        let code = (field == Some(Field::FullName)).then_some("merged_cell");
+        cells.push((*col, value.as_str(), code));
+    }
+    cells.sort_by_key(|c| c.0);
+    for (i, raw, note) in cells {
+        let Some(field) = header.mapping.fields.get(i).copied().flatten() else {
             continue;
         };
+        if field == Field::Ignore {
+            continue;
+        }
+        let column = header.cells.get(i).cloned().unwrap_or_default();
+        let mut issue = |value: &str, code: &str| {
+            issues.push(CellIssue {
+                column: column.clone(),
+                value: quote(value),
+                code: code.into(),
+            })
+        };
+        if let Some(code) = note {
+            issue(raw, code);
+            continue;
+        }
+        if raw.len() > MAX_CELL_BYTES {
+            issue(raw, "too_long");
+            continue;
+        }
         let value = raw.split_whitespace().collect::<Vec<_>>().join(" ");
         if value.is_empty() {
             continue;
         }
-        let column = header.get(i).cloned().unwrap_or_default();
-        let mut issue = |code: &str| {
-            issues.push(CellIssue {
-                column: column.clone(),
-                value: value.clone(),
-                code: code.into(),
-            })
-        };
+        // Binary garbage, or bytes the encoding could not map: never a name or a number.
+        if value.chars().any(|c| c.is_control() || c == '\u{FFFD}') {
+            issue(
+                &value.replace(|c: char| c.is_control(), "\u{FFFD}"),
+                "unreadable_characters",
+            );
+            continue;
+        }
+        let mut issue = |code: &str| issue(&value, code);
         match field {
             Field::FullName => person.full_name = value.clone(),
             Field::Aliases => person.aliases.push(value.clone()),
@@ -206,7 +468,7 @@ fn to_row(
     Row {
         at: RowRef {
             sheet: sheet.to_string(),
-            line,
+            line: row.line,
         },
         key: content_key(&person),
         person,
@@ -304,6 +566,151 @@ mod tests {
             ImportError::NoNameColumn
         );
         assert_eq!(parse(b"", &[], TODAY).unwrap_err(), ImportError::Empty);
+    }
+
+    fn codes(r: &Row) -> Vec<(&str, &str, &str)> {
+        r.issues
+            .iter()
+            .map(|i| (i.column.as_str(), i.value.as_str(), i.code.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn a_header_with_nothing_under_it_is_refused() {
+        assert_eq!(
+            parse(b"Nama,Asal\n", &[], TODAY).unwrap_err(),
+            ImportError::NoRows {
+                sheet: "CSV".into(),
+                line: 1,
+                empty_rows: 0
+            }
+        );
+        let err = parse(b"DAFTAR WNI\nNama,Asal\n,\n , \n\n", &[], TODAY).unwrap_err();
+        assert_eq!(
+            err,
+            ImportError::NoRows {
+                sheet: "CSV".into(),
+                line: 2,
+                empty_rows: 3
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "the list has a header (CSV, line 2) but no rows under it, only 3 empty rows"
+        );
+    }
+
+    #[test]
+    fn blank_lines_and_empty_rows_are_counted() {
+        let p = parse(b"Nama\nSiti\n\n,\nBudi\n\n", &[], TODAY).unwrap();
+        assert_eq!(p.rows.len(), 2);
+        assert_eq!(p.rows[1].at.line, 5);
+        assert_eq!(p.empty_rows, 3);
+    }
+
+    #[test]
+    fn the_header_is_looked_for_in_the_top_rows_only() {
+        let mut csv = "a,b\n".repeat(HEADER_SEARCH_ROWS);
+        csv.push_str("Nama,Asal\nSiti,Bali\n");
+        assert_eq!(
+            parse(csv.as_bytes(), &[], TODAY).unwrap_err(),
+            ImportError::NoNameColumn
+        );
+    }
+
+    #[test]
+    fn a_very_long_cell_is_reported_shortened() {
+        let long = "x".repeat(1 << 20);
+        let csv = format!("Nama,Keterangan\nSiti,{long}\n{long},Bali\n");
+        let p = parse(csv.as_bytes(), &[], TODAY).unwrap();
+        let shown = format!("{}…", "x".repeat(ISSUE_VALUE_CHARS));
+        assert_eq!(
+            codes(&p.rows[0]),
+            vec![("Keterangan", shown.as_str(), "too_long")]
+        );
+        assert_eq!(
+            codes(&p.rows[1]),
+            vec![("Nama", shown.as_str(), "too_long")]
+        );
+        assert_eq!(p.rows[1].person.full_name, "", "never imported");
+    }
+
+    #[test]
+    fn binary_garbage_in_a_cell_is_reported_not_imported() {
+        let p = parse(b"Nama,Asal\nSi\x00\x01ti,Bali\nBudi,NTB\n", &[], TODAY).unwrap();
+        assert_eq!(
+            codes(&p.rows[0]),
+            vec![("Nama", "Si\u{FFFD}\u{FFFD}ti", "unreadable_characters")]
+        );
+        assert!(p.rows[1].issues.is_empty());
+    }
+
+    #[test]
+    fn merged_cells_under_the_header() {
+        use crate::testing::{rows_xml, xlsx};
+        let sheet = rows_xml(&[
+            &["Nama", "No HP", "Tgl Tiba"],
+            &["SITI", "0812345678", "14/01/2026"],
+            &["", "0813345678", ""],
+            &["BUDI", "0814345678", ""],
+        ]);
+        let merges = r#"<mergeCells count="2"><mergeCell ref="A2:A3"/><mergeCell ref="C2:C4"/></mergeCells>"#;
+        let p = parse(&xlsx(&sheet, merges), &[], TODAY).unwrap();
+        assert_eq!(p.rows.len(), 3);
+        assert!(p.rows[0].issues.is_empty());
+        // The name cell spans two rows: the second is not a second person.
+        assert_eq!(codes(&p.rows[1]), vec![("Nama", "SITI", "merged_cell")]);
+        // A group's arrival date, merged down the rows, belongs to each of them.
+        assert_eq!(p.rows[2].person.full_name, "BUDI");
+        assert_eq!(
+            p.rows[2].encounter.arrived_on.as_deref(),
+            Some("2026-01-14")
+        );
+        assert!(p.rows[2].issues.is_empty());
+    }
+
+    #[test]
+    fn a_two_row_header_is_not_filled_down() {
+        use crate::testing::{rows_xml, xlsx};
+        let sheet = rows_xml(&[&["Nama", "Lahir"], &["", "Tgl"], &["SITI", "12/01/1998"]]);
+        let merges = r#"<mergeCells count="1"><mergeCell ref="A1:A2"/></mergeCells>"#;
+        let p = parse(&xlsx(&sheet, merges), &[], TODAY).unwrap();
+        assert_eq!(
+            p.rows[0].person.full_name, "",
+            "not a person called \"Nama\""
+        );
+        assert!(p.rows[0].issues.is_empty());
+        assert_eq!(p.rows[1].person.full_name, "SITI");
+    }
+
+    #[test]
+    fn formulas_without_a_value_or_with_an_error_are_reported() {
+        use crate::testing::{rows_xml, xlsx};
+        let sheet = rows_xml(&[
+            &["Depan", "Nama", "Tgl Lahir"],
+            &[
+                "SITI",
+                r#"<c r="@" t="str"><f>A2&amp;" RAHAYU"</f><v>SITI RAHAYU</v></c>"#,
+                "12/01/1998",
+            ],
+            &["BUDI", r#"<c r="@"><f>A3&amp;" SANTOSO"</f></c>"#, "1995"],
+            &[
+                "ANDI",
+                "ANDI",
+                r#"<c r="@" t="e"><f>1/0</f><v>#DIV/0!</v></c>"#,
+            ],
+        ]);
+        let p = parse(&xlsx(&sheet, ""), &[], TODAY).unwrap();
+        assert_eq!(p.rows[0].person.full_name, "SITI RAHAYU");
+        assert!(p.rows[0].issues.is_empty());
+        assert_eq!(
+            codes(&p.rows[1]),
+            vec![("Nama", "", "formula_without_value")]
+        );
+        assert_eq!(
+            codes(&p.rows[2]),
+            vec![("Tgl Lahir", "#DIV/0!", "formula_error")]
+        );
     }
 
     #[test]

@@ -36,6 +36,11 @@ fn police_list_xlsx() {
         (p.rows[3].at.line, p.rows[3].person.full_name.as_str()),
         (7, "ANDI")
     );
-    // A formula never becomes a birth date: its cell is empty (no cached value) or reported.
+    // A formula saved without its result never becomes a birth date: it is reported.
     assert!(p.rows[3].person.birth_date.is_none());
+    let issue = &p.rows[3].issues[0];
+    assert_eq!(
+        (issue.column.as_str(), issue.code.as_str()),
+        ("TANGGAL LAHIR", "formula_without_value")
+    );
 }

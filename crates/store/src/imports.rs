@@ -1,17 +1,34 @@
 //! Import batches and the rows they registered. A row is known by its content key per site:
 //! importing it again finds the person it registered instead of registering them twice.
+use pulang_domain::{EncounterDetails, PersonDetails};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{append, NewEvent};
+use crate::accounts::Site;
+use crate::audit::{append, event_hash, NewEvent};
+use crate::people::{
+    bulk_insert, insert_people, new_person_rows, set_cases, BulkVal, PersonRecord,
+};
 use crate::{new_id, now_ms, Actor, Store, StoreError};
 
 /// An import row being registered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ImportRowRef {
     pub batch_id: String,
     pub row_key: String,
     pub line: i64,
+    /// People the row's person may be, queued for review (origin `import`) in the same
+    /// transaction as the registration; the row is then recorded with outcome `review`.
+    pub review: Vec<ImportReview>,
+}
+
+/// A possible match of an imported row, to be decided by a person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportReview {
+    pub person_id: String,
+    pub probability: f64,
+    /// Field levels and weights as JSON (no personal data).
+    pub reasons_json: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -35,6 +52,24 @@ pub(crate) async fn record_row(
     person_id: &str,
     outcome: &str,
 ) -> Result<(), StoreError> {
+    // A registration with candidates is a row sent for review: recorded as such, so that a
+    // kill between the registration and the queueing cannot lose the pair.
+    let outcome = if outcome == "created" && !row.review.is_empty() {
+        "review"
+    } else {
+        outcome
+    };
+    for r in &row.review {
+        queue_review_in(
+            conn,
+            site_id,
+            &r.person_id,
+            person_id,
+            r.probability,
+            &r.reasons_json,
+        )
+        .await?;
+    }
     sqlx::query("INSERT INTO import_rows (site_id, row_key, batch_id, line, person_id, outcome) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(site_id)
         .bind(&row.row_key)
@@ -46,6 +81,185 @@ pub(crate) async fn record_row(
         .await
         .map_err(|e| StoreError::from_db(e, "import row"))?;
     Ok(())
+}
+
+/// As [`Store::queue_review`] with origin `import`, inside the caller's transaction.
+async fn queue_review_in(
+    conn: &mut AnyConnection,
+    site_id: &str,
+    a: &str,
+    b: &str,
+    probability: f64,
+    reasons_json: &str,
+) -> Result<(), StoreError> {
+    let (l, r) = if a <= b { (a, b) } else { (b, a) };
+    if l == r {
+        return Ok(());
+    }
+    let known: i64 =
+        sqlx::query("SELECT COUNT(*) FROM match_reviews WHERE left_id = $1 AND right_id = $2")
+            .bind(l)
+            .bind(r)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+    if known > 0 {
+        return Ok(());
+    }
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO match_reviews (id, site_id, left_id, right_id, probability, reasons, origin, status, created_at, decided_by, decided_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'import', 'pending', $7, NULL, NULL)",
+    )
+    .bind(&id)
+    .bind(site_id)
+    .bind(l)
+    .bind(r)
+    .bind(probability)
+    .bind(reasons_json)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    append(
+        conn,
+        NewEvent {
+            actor: "system",
+            site: site_id,
+            action: "review.queue",
+            subject: &id,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// One row of an import chunk, for [`Store::write_import_rows`].
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // built once per row and moved into the writer
+pub enum ImportWrite {
+    /// A new person: recorded as `created`, or as `review` with pairs for `row.review`.
+    Register {
+        details: PersonDetails,
+        encounter: EncounterDetails,
+        row: ImportRowRef,
+    },
+    /// A person already registered (see [`Store::record_import_match`]).
+    Match {
+        person_id: String,
+        encounter: EncounterDetails,
+        row: ImportRowRef,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum ImportWritten {
+    Registered(Box<PersonRecord>),
+    /// `flagged`: the arrival came after the person had gone home (a new encounter, flagged).
+    Matched {
+        flagged: bool,
+    },
+}
+
+fn import_row_values(
+    site_id: &str,
+    row: &ImportRowRef,
+    person_id: &str,
+    outcome: &str,
+) -> Vec<BulkVal> {
+    let t = |s: &str| BulkVal::Text(Some(s.to_string()));
+    vec![
+        t(site_id),
+        t(&row.row_key),
+        t(&row.batch_id),
+        BulkVal::Int(Some(row.line)),
+        t(person_id),
+        t(outcome),
+    ]
+}
+
+/// Appends events to the audit chain inside the caller's transaction, in order: as
+/// [`append`] for each, with three statements in all.
+async fn append_all(conn: &mut AnyConnection, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let n = events.len() as i64;
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(n)
+        .fetch_one(&mut *conn)
+        .await?;
+    let last: i64 = head.try_get(0)?;
+    let mut prev: String = head.try_get(1)?;
+    let at = now_ms();
+    let mut rows = Vec::with_capacity(events.len());
+    for (i, e) in events.iter().enumerate() {
+        let seq = last - n + 1 + i as i64;
+        let hash = event_hash(&prev, seq, at, e);
+        let t = |s: &str| BulkVal::Text(Some(s.to_string()));
+        rows.push(vec![
+            BulkVal::Int(Some(seq)),
+            BulkVal::Int(Some(at)),
+            t(e.actor),
+            t(e.site),
+            t(e.action),
+            t(e.subject),
+            t(&prev),
+            t(&hash),
+        ]);
+        prev = hash;
+    }
+    bulk_insert(
+        conn,
+        "audit_events",
+        "seq, at, actor, site, action, subject, prev_hash, hash",
+        rows,
+    )
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// [`Store::record_import_match`] inside the caller's transaction.
+async fn record_match_in(
+    conn: &mut AnyConnection,
+    actor: &str,
+    site: &str,
+    row: &ImportRowRef,
+    pid: &str,
+    encounter: &EncounterDetails,
+) -> Result<bool, StoreError> {
+    record_row(conn, site, row, pid, "matched").await?;
+    let day = crate::people::date_str(encounter.arrived_on);
+    let returned: Option<String> = sqlx::query(
+        "SELECT MAX(on_date) FROM milestones WHERE milestone = 'returned' AND person_id = $1",
+    )
+    .bind(pid)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    if returned.is_some_and(|r| r < day) {
+        let id = new_id();
+        crate::people::insert_encounter(
+            conn,
+            crate::people::NewEncounter {
+                id: &id,
+                person_id: pid,
+                site_id: site,
+                encounter,
+                notes: None,
+                actor,
+                group_id: None,
+                ticket: false,
+                batch_id: Some(&row.batch_id),
+            },
+        )
+        .await?;
+        return crate::arrivals::flag_if_returned_before(conn, pid, &day, actor, site).await;
+    }
+    Ok(false)
 }
 
 impl Store {
@@ -133,6 +347,21 @@ impl Store {
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
+    /// Every row already imported at this site: row key → the person it registered or matched.
+    /// Read once per import instead of once per row.
+    pub async fn imported_rows(
+        &self,
+        site_id: &str,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let rows = sqlx::query("SELECT row_key, person_id FROM import_rows WHERE site_id = $1")
+            .bind(site_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
     /// Closes a batch with its report.
     pub async fn finish_import(
         &self,
@@ -199,6 +428,9 @@ impl Store {
 pub struct RevertReport {
     /// People the batch had registered, now removed.
     pub removed: usize,
+    /// Their ids (for the caller's in-memory indexes; not reported).
+    #[serde(skip)]
+    pub removed_ids: Vec<String>,
     /// Links to people who were already registered, now forgotten.
     pub unlinked: usize,
     /// People kept because work was done on them since (id, reason).
@@ -215,7 +447,7 @@ impl Store {
         site_id: &str,
         row: ImportRowRef,
         person_id: &str,
-        encounter: pulang_domain::EncounterDetails,
+        encounter: EncounterDetails,
     ) -> Result<bool, StoreError> {
         let (actor, site, pid) = (
             actor.username.clone(),
@@ -223,37 +455,156 @@ impl Store {
             person_id.to_string(),
         );
         self.write(move |conn| {
-            Box::pin(async move {
-                record_row(conn, &site, &row, &pid, "matched").await?;
-                let day = crate::people::date_str(encounter.arrived_on);
-                let returned: Option<String> = sqlx::query(
-                    "SELECT MAX(on_date) FROM milestones WHERE milestone = 'returned' AND person_id = $1",
-                )
-                .bind(&pid)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get(0)?;
-                if returned.is_some_and(|r| r < day) {
+            Box::pin(
+                async move { record_match_in(conn, &actor, &site, &row, &pid, &encounter).await },
+            )
+        })
+        .await
+    }
+
+    /// Writes a chunk of an import in one transaction: new people (with their import rows and
+    /// review pairs) through multi-row inserts, matches as [`Store::record_import_match`]. A
+    /// chunk of hundreds of rows costs about what a handful of single registrations do. Rows
+    /// must not refer to people registered in the same call. Results are in the order given.
+    pub async fn write_import_rows(
+        &self,
+        actor: &Actor,
+        site: &Site,
+        writes: Vec<ImportWrite>,
+    ) -> Result<Vec<ImportWritten>, StoreError> {
+        // Sealing happens here, before the writer, which runs one job at a time.
+        let keys = self.keys().clone();
+        let now = now_ms();
+        let mut people = Vec::new();
+        let mut records = Vec::new();
+        let mut rows = Vec::new();
+        let mut reviews = Vec::new();
+        // (actor, action, subject): the audit events, in order.
+        let mut events: Vec<(String, &'static str, String)> = Vec::new();
+        let mut matches = Vec::new();
+        let mut order = Vec::with_capacity(writes.len());
+        for w in writes {
+            match w {
+                ImportWrite::Register {
+                    details,
+                    encounter,
+                    row,
+                } => {
                     let id = new_id();
-                    crate::people::insert_encounter(
-                        conn,
-                        crate::people::NewEncounter {
-                            id: &id,
-                            person_id: &pid,
-                            site_id: &site,
-                            encounter: &encounter,
-                            notes: None,
-                            actor: &actor,
-                            group_id: None,
-                            ticket: false,
-                            batch_id: Some(&row.batch_id),
-                        },
-                    )
-                    .await?;
-                    return crate::arrivals::flag_if_returned_before(conn, &pid, &day, &actor, &site)
-                        .await;
+                    people.push(new_person_rows(
+                        &keys,
+                        &id,
+                        &site.id,
+                        &details,
+                        &encounter,
+                        &actor.username,
+                        now,
+                        Some(&row.batch_id),
+                    ));
+                    events.push((actor.username.clone(), "person.create", id.clone()));
+                    for r in &row.review {
+                        let rid = new_id();
+                        let (l, rt) = if r.person_id <= id {
+                            (r.person_id.clone(), id.clone())
+                        } else {
+                            (id.clone(), r.person_id.clone())
+                        };
+                        reviews.push(vec![
+                            BulkVal::Text(Some(rid.clone())),
+                            BulkVal::Text(Some(site.id.clone())),
+                            BulkVal::Text(Some(l)),
+                            BulkVal::Text(Some(rt)),
+                            BulkVal::Real(r.probability),
+                            BulkVal::Text(Some(r.reasons_json.clone())),
+                            BulkVal::Int(Some(now)),
+                        ]);
+                        events.push(("system".into(), "review.queue", rid));
+                    }
+                    let outcome = if row.review.is_empty() {
+                        "created"
+                    } else {
+                        "review"
+                    };
+                    rows.push(import_row_values(&site.id, &row, &id, outcome));
+                    order.push(Ok(records.len()));
+                    records.push(PersonRecord {
+                        id,
+                        site_id: site.id.clone(),
+                        case_number: String::new(),
+                        version: 1,
+                        details,
+                        created_at: now,
+                        updated_at: now,
+                        merged_into: None,
+                    });
                 }
-                Ok(false)
+                ImportWrite::Match {
+                    person_id,
+                    encounter,
+                    row,
+                } => {
+                    order.push(Err(matches.len()));
+                    matches.push((row, person_id, encounter));
+                }
+            }
+        }
+        let (actor, site) = (actor.username.clone(), site.clone());
+        self.write(move |conn| {
+            Box::pin(async move {
+                let cases = set_cases(conn, &site, &mut people).await?;
+                insert_people(conn, people).await?;
+                bulk_insert(
+                    conn,
+                    "import_rows",
+                    "site_id, row_key, batch_id, line, person_id, outcome",
+                    rows,
+                )
+                .await
+                .map_err(|e| match e {
+                    StoreError::Database(e) => StoreError::from_db(e, "import row"),
+                    other => other,
+                })?;
+                bulk_insert(
+                    conn,
+                    "match_reviews",
+                    "id, site_id, left_id, right_id, probability, reasons, created_at, origin, status",
+                    reviews
+                        .into_iter()
+                        .map(|mut r| {
+                            r.push(BulkVal::Text(Some("import".into())));
+                            r.push(BulkVal::Text(Some("pending".into())));
+                            r
+                        })
+                        .collect(),
+                )
+                .await?;
+                let events: Vec<NewEvent> = events
+                    .iter()
+                    .map(|(a, action, subject)| NewEvent {
+                        actor: a,
+                        site: &site.id,
+                        action,
+                        subject,
+                    })
+                    .collect();
+                append_all(conn, &events).await?;
+                let mut flagged = Vec::with_capacity(matches.len());
+                for (row, pid, encounter) in &matches {
+                    flagged.push(record_match_in(conn, &actor, &site.id, row, pid, encounter).await?);
+                }
+                for (r, case) in records.iter_mut().zip(cases) {
+                    r.case_number = case;
+                }
+                let mut records: Vec<Option<PersonRecord>> = records.into_iter().map(Some).collect();
+                Ok(order
+                    .into_iter()
+                    .map(|o| match o {
+                        Ok(k) => ImportWritten::Registered(Box::new(
+                            records[k].take().expect("each record once"),
+                        )),
+                        Err(k) => ImportWritten::Matched { flagged: flagged[k] },
+                    })
+                    .collect())
             })
         })
         .await
@@ -334,6 +685,7 @@ impl Store {
                     )
                     .await?;
                     report.removed += 1;
+                    report.removed_ids.push(pid);
                 }
                 sqlx::query("DELETE FROM encounters WHERE batch_id = $1")
                     .bind(&batch)

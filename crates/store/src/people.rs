@@ -96,7 +96,7 @@ struct Sealed {
     digests: Vec<String>,
 }
 
-fn json<T: Serialize>(v: &T) -> String {
+pub(crate) fn json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("plain data serialises")
 }
 
@@ -738,6 +738,244 @@ impl Store {
             )
             .await?,
         })
+    }
+}
+
+/// A value of a multi-row insert.
+pub(crate) enum BulkVal {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Real(f64),
+    Blob(Option<Vec<u8>>),
+}
+
+/// Parameters per multi-row statement: binding slows down sharply with many more (sqlx resolves
+/// each `$n` by name in SQLite).
+const PARAMS: usize = 300;
+
+/// `INSERT INTO {table} ({cols}) VALUES (...), (...)` for `rows`, in statements of at most
+/// [`PARAMS`] parameters.
+pub(crate) async fn bulk_insert(
+    conn: &mut AnyConnection,
+    table: &str,
+    cols: &str,
+    rows: Vec<Vec<BulkVal>>,
+) -> Result<(), StoreError> {
+    let Some(width) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    let per = (PARAMS / width).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let part: Vec<Vec<BulkVal>> = rows.by_ref().take(per).collect();
+        let values: Vec<String> = (0..part.len())
+            .map(|r| {
+                let ph: Vec<String> = (0..width)
+                    .map(|c| format!("${}", r * width + c + 1))
+                    .collect();
+                format!("({})", ph.join(", "))
+            })
+            .collect();
+        let sql = format!("INSERT INTO {table} ({cols}) VALUES {}", values.join(", "));
+        let mut q = sqlx::query(&sql);
+        for v in part.into_iter().flatten() {
+            q = match v {
+                BulkVal::Text(t) => q.bind(t),
+                BulkVal::Int(i) => q.bind(i),
+                BulkVal::Real(f) => q.bind(f),
+                BulkVal::Blob(b) => q.bind(b),
+            };
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The rows that registering a new person inserts, sealed, for multi-row inserts: what
+/// [`Store::register_person_with`] writes for an arrival without ticket, group or flags.
+pub(crate) struct NewPersonRows {
+    pub year: i64,
+    /// `people` in [`INSERT_COLS`] order; the case number (index 2) is set by [`set_cases`].
+    pub person: Vec<BulkVal>,
+    /// `person_lookup`: digest, person_id.
+    pub lookups: Vec<Vec<BulkVal>>,
+    /// `encounters`: [`ENCOUNTER_COLS`].
+    pub encounter: Vec<BulkVal>,
+    /// `person_history`: [`HISTORY_COLS`].
+    pub history: Vec<BulkVal>,
+}
+
+pub(crate) const ENCOUNTER_COLS: &str =
+    "id, person_id, site_id, arrived_on, arrival_route, notes, created_at, created_by, batch_id";
+pub(crate) const HISTORY_COLS: &str = "id, person_id, version, actor, at, fields, changes";
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn new_person_rows(
+    keys: &Keyring,
+    id: &str,
+    site_id: &str,
+    d: &PersonDetails,
+    e: &EncounterDetails,
+    actor: &str,
+    now: i64,
+    batch_id: Option<&str>,
+) -> NewPersonRows {
+    use BulkVal::{Blob, Int, Text};
+    let s = |v: &str| Text(Some(v.to_string()));
+    let sealed = seal(keys, id, d);
+    let lookups = sealed.digests.iter().map(|dg| vec![s(dg), s(id)]).collect();
+    let person = vec![
+        s(id),
+        s(site_id),
+        Text(None),
+        Int(Some(1)),
+        Text(d.sex.map(|x| x.as_str().to_string())),
+        Int(d.age.map(i64::from)),
+        s(&d.nationality),
+        Text(d.origin_province.clone()),
+        Text(d.origin_regency.clone()),
+        Text(Some(json(&d.languages))),
+        Blob(Some(sealed.full_name)),
+        Blob(Some(sealed.aliases)),
+        Blob(sealed.birth_date),
+        Blob(sealed.nik),
+        Blob(sealed.passport_no),
+        Blob(Some(sealed.phones)),
+        Int(Some(now)),
+        Int(Some(now)),
+    ];
+    let enc_id = new_id();
+    let encounter = vec![
+        s(&enc_id),
+        s(id),
+        s(site_id),
+        Text(Some(date_str(e.arrived_on))),
+        s(e.arrival_route.as_str()),
+        Blob(e.notes.as_ref().map(|n| keys.seal_str(&enc_id, "notes", n))),
+        Int(Some(now)),
+        s(actor),
+        Text(batch_id.map(str::to_string)),
+    ];
+    let initial: Vec<FieldChange> = changes(&PersonDetails::default(), d)
+        .into_iter()
+        .map(|c| FieldChange { before: None, ..c })
+        .collect();
+    let hid = new_id();
+    let fields: Vec<&str> = initial.iter().map(|c| c.field.as_str()).collect();
+    let history = vec![
+        s(&hid),
+        s(id),
+        Int(Some(1)),
+        s(actor),
+        Int(Some(now)),
+        Text(Some(json(&fields))),
+        Blob(Some(keys.seal_str(&hid, "changes", &json(&initial)))),
+    ];
+    NewPersonRows {
+        year: e.arrived_on.year() as i64,
+        person,
+        lookups,
+        encounter,
+        history,
+    }
+}
+
+/// Gives each new person the site's next case number for their arrival year (moving the site's
+/// counters past them) and returns the numbers, in order.
+pub(crate) async fn set_cases(
+    conn: &mut AnyConnection,
+    site: &Site,
+    people: &mut [NewPersonRows],
+) -> Result<Vec<String>, StoreError> {
+    let mut by_year: std::collections::BTreeMap<i64, i64> = Default::default();
+    for p in people.iter() {
+        *by_year.entry(p.year).or_default() += 1;
+    }
+    let mut next: std::collections::HashMap<i64, i64> = Default::default();
+    for (year, n) in by_year {
+        let last: i64 = sqlx::query(
+            "INSERT INTO case_counters (site_id, year, last_seq) VALUES ($1, $2, $3) \
+             ON CONFLICT (site_id, year) DO UPDATE SET last_seq = case_counters.last_seq + $3 \
+             RETURNING last_seq",
+        )
+        .bind(&site.id)
+        .bind(year)
+        .bind(n)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+        next.insert(year, last - n + 1);
+    }
+    Ok(people
+        .iter_mut()
+        .map(|p| {
+            let seq = next.entry(p.year).or_default();
+            let case = format!("{}-{:04}-{:06}", site.code, p.year, *seq);
+            *seq += 1;
+            p.person[2] = BulkVal::Text(Some(case.clone()));
+            case
+        })
+        .collect())
+}
+
+/// Inserts new people's rows (their case numbers set).
+pub(crate) async fn insert_people(
+    conn: &mut AnyConnection,
+    people: Vec<NewPersonRows>,
+) -> Result<(), StoreError> {
+    let (mut persons, mut lookups, mut encounters, mut history) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for p in people {
+        persons.push(p.person);
+        lookups.extend(p.lookups);
+        encounters.push(p.encounter);
+        history.push(p.history);
+    }
+    bulk_insert(conn, "people", INSERT_COLS, persons)
+        .await
+        .map_err(|e| match e {
+            StoreError::Database(e) => StoreError::from_db(e, "case number"),
+            other => other,
+        })?;
+    bulk_insert(conn, "person_lookup", "digest, person_id", lookups).await?;
+    bulk_insert(conn, "encounters", ENCOUNTER_COLS, encounters).await?;
+    bulk_insert(conn, "person_history", HISTORY_COLS, history).await?;
+    Ok(())
+}
+
+impl Store {
+    /// Registers many people at once, for benchmarks that need a register of a million: sealed,
+    /// with look-ups, first encounter, history and case numbers as [`Store::register_person`]
+    /// writes them, but in one transaction with multi-row inserts and **without audit events**.
+    /// Never for real data. Returns `(id, case number)` in the order given.
+    #[doc(hidden)]
+    pub async fn bulk_register_for_bench(
+        &self,
+        actor: &Actor,
+        site: &Site,
+        people: Vec<(PersonDetails, EncounterDetails)>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let keys = self.keys().clone();
+        let now = now_ms();
+        let ids: Vec<String> = people.iter().map(|_| new_id()).collect();
+        let mut rows: Vec<NewPersonRows> = people
+            .iter()
+            .zip(&ids)
+            .map(|((d, e), id)| {
+                new_person_rows(&keys, id, &site.id, d, e, &actor.username, now, None)
+            })
+            .collect();
+        let site = site.clone();
+        let cases = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    let cases = set_cases(conn, &site, &mut rows).await?;
+                    insert_people(conn, rows).await?;
+                    Ok(cases)
+                })
+            })
+            .await?;
+        Ok(ids.into_iter().zip(cases).collect())
     }
 }
 

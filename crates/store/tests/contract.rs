@@ -1813,6 +1813,7 @@ async fn check_import_revert(store: Store, raw: RawDb) {
         batch_id: batch.id.clone(),
         row_key: format!("k{line}"),
         line,
+        ..Default::default()
     };
     let mut made = Vec::new();
     for (line, name) in [(2, "Ani"), (3, "Bayu")] {

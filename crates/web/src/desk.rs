@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::extract::Web;
 use crate::i18n::{t, t1, Lang};
-use crate::pages::{error_page, html_response, page, Chrome, FormData};
+use crate::pages::{error_page, html_response, page, Chrome, FormData, Posted};
 use crate::AppState;
 
 pub const TRIAGE: [&str; 5] = ["child", "medical", "pregnancy", "disability", "interpreter"];
@@ -270,15 +270,10 @@ fn person_form(f: &FormData) -> Result<PersonForm, Validation> {
 
 pub async fn desk_submit(
     State(s): State<AppState>,
-    web: Web,
-    uri: Uri,
-    Form(raw): Form<Vec<(String, String)>>,
+    posted: Posted,
 ) -> Response {
-    let c = Chrome::of(&web, &uri);
-    let f = FormData(raw);
-    if !f.csrf_ok(&web.csrf) {
-        return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
-    }
+    let c = posted.chrome();
+    let (web, f) = (&posted.web, &posted.form);
     let keep: Vec<(String, String)> =
         f.0.iter()
             .filter(|(k, _)| {
@@ -548,15 +543,10 @@ pub async fn groups_page(State(s): State<AppState>, web: Web, uri: Uri) -> Respo
 
 pub async fn group_create(
     State(s): State<AppState>,
-    web: Web,
-    uri: Uri,
-    Form(raw): Form<Vec<(String, String)>>,
+    posted: Posted,
 ) -> Response {
-    let c = Chrome::of(&web, &uri);
-    let f = FormData(raw);
-    if !f.csrf_ok(&web.csrf) {
-        return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
-    }
+    let c = posted.chrome();
+    let (web, f) = (&posted.web, &posted.form);
     match s
         .app
         .create_group(
@@ -659,16 +649,11 @@ fn back_to(f: &FormData, default: String) -> String {
 
 pub async fn milestone_submit(
     State(s): State<AppState>,
-    web: Web,
-    uri: Uri,
     Path(id): Path<String>,
-    Form(raw): Form<Vec<(String, String)>>,
+    posted: Posted,
 ) -> Response {
-    let c = Chrome::of(&web, &uri);
-    let f = FormData(raw);
-    if !f.csrf_ok(&web.csrf) {
-        return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
-    }
+    let c = posted.chrome();
+    let (web, f) = (&posted.web, &posted.form);
     match s
         .app
         .set_milestone(
@@ -690,16 +675,11 @@ pub async fn milestone_submit(
 
 pub async fn flags_submit(
     State(s): State<AppState>,
-    web: Web,
-    uri: Uri,
     Path(id): Path<String>,
-    Form(raw): Form<Vec<(String, String)>>,
+    posted: Posted,
 ) -> Response {
-    let c = Chrome::of(&web, &uri);
-    let f = FormData(raw);
-    if !f.csrf_ok(&web.csrf) {
-        return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
-    }
+    let c = posted.chrome();
+    let (web, f) = (&posted.web, &posted.form);
     let flags: Vec<String> =
         f.0.iter()
             .filter(|(k, _)| k == "flags")

@@ -2,12 +2,13 @@
 //! The uploaded file waits in memory (never on disk) between the preview and the confirmation,
 //! for at most 30 minutes and only for the person who uploaded it.
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
 use pulang_app::import::{ImportReport, ImportRequest, RowOutcome};
@@ -15,7 +16,7 @@ use pulang_app::{AppError, Permission};
 
 use crate::extract::Web;
 use crate::i18n::{t, t1, Lang};
-use crate::pages::{error_page, html_response, page, Chrome, FormData};
+use crate::pages::{error_page, html_response, page, Chrome, FormData, Posted};
 use crate::AppState;
 
 /// The largest list accepted from the browser.
@@ -31,9 +32,19 @@ struct Upload {
     at: Instant,
 }
 
-/// Uploads waiting for confirmation, by a random token.
+/// An import running in the background: its progress, then its report.
+struct Job {
+    user_id: String,
+    file_name: String,
+    done: Arc<AtomicUsize>,
+    total: Arc<AtomicUsize>,
+    result: Arc<Mutex<Option<Result<ImportReport, AppError>>>>,
+    at: Instant,
+}
+
+/// Uploads waiting for confirmation, by a random token; and the imports running.
 #[derive(Default)]
-pub struct Uploads(Mutex<HashMap<String, Upload>>);
+pub struct Uploads(Mutex<HashMap<String, Upload>>, Mutex<HashMap<String, Job>>);
 
 impl Uploads {
     fn put(&self, u: Upload) -> String {
@@ -44,6 +55,37 @@ impl Uploads {
         token
     }
 
+    fn start(&self, job: Job) -> String {
+        let token = pulang_app::auth::random_token();
+        let mut map = self.1.lock().unwrap_or_else(|e| e.into_inner());
+        // Finished jobs are kept for a while so their report can be read.
+        map.retain(|_, j| j.at.elapsed() < KEEP || !finished(j));
+        map.insert(token.clone(), job);
+        token
+    }
+
+    /// `(file name, done, total, result when finished)` of the caller's job.
+    #[allow(clippy::type_complexity)]
+    fn job(
+        &self,
+        token: &str,
+        user_id: &str,
+    ) -> Option<(String, usize, usize, Option<Result<ImportReport, String>>)> {
+        let map = self.1.lock().unwrap_or_else(|e| e.into_inner());
+        let j = map.get(token).filter(|j| j.user_id == user_id)?;
+        let result = j.result.lock().unwrap_or_else(|e| e.into_inner());
+        let result = result.as_ref().map(|r| match r {
+            Ok(rep) => Ok(rep.clone()),
+            Err(e) => Err(e.to_string()),
+        });
+        Some((
+            j.file_name.clone(),
+            j.done.load(Ordering::Relaxed),
+            j.total.load(Ordering::Relaxed),
+            result,
+        ))
+    }
+
     fn take(&self, token: &str, user_id: &str) -> Option<Upload> {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         map.retain(|_, v| v.at.elapsed() < KEEP);
@@ -52,6 +94,10 @@ impl Uploads {
             _ => None,
         }
     }
+}
+
+fn finished(j: &Job) -> bool {
+    j.result.lock().map(|r| r.is_some()).unwrap_or(true)
 }
 
 fn outcome_text(l: Lang, o: RowOutcome) -> String {
@@ -122,10 +168,17 @@ pub async fn index(State(s): State<AppState>, web: Web, uri: Uri) -> Response {
                 }
                 h2 { (t(l, "import-batches")) }
                 table #import-batches {
-                    thead { tr { th { (t(l, "audit-when")) } th { (t(l, "field-site")) } th { (t(l, "import-source")) } th { (t(l, "import-by")) } th { (t(l, "import-rows-short")) } th { (outcome_text(l, RowOutcome::Created)) } th { (outcome_text(l, RowOutcome::Matched)) } th { (outcome_text(l, RowOutcome::Review)) } th { (outcome_text(l, RowOutcome::Rejected)) } } }
+                    thead { tr { th { (t(l, "audit-when")) } th { (t(l, "field-site")) } th { (t(l, "import-source")) } th { (t(l, "import-by")) } th { (t(l, "import-rows-short")) } th { (outcome_text(l, RowOutcome::Created)) } th { (outcome_text(l, RowOutcome::Matched)) } th { (outcome_text(l, RowOutcome::Review)) } th { (outcome_text(l, RowOutcome::Rejected)) } th {} } }
                     tbody { @for b in &batches {
                         tr { td { (crate::pages::format_ms(b.created_at)) } td { (b.site) } td { (b.source) " (" (b.file_name) ")" } td { (b.created_by) }
-                             td { (b.rows) } td { (b.created) } td { (b.matched) } td { (b.review) } td { (b.rejected) } }
+                             td { (b.rows) } td { (b.created) } td { (b.matched) } td { (b.review) } td { (b.rejected) }
+                             td { @if b.status == "reverted" { (t(l, "import-status-reverted")) }
+                                  @else if web.scope.can(Permission::RevertImport) {
+                                      form.inline method="post" action={ "/imports/" (b.id) "/revert" } {
+                                          input type="hidden" name="csrf" value=(web.csrf);
+                                          button type="submit" { (t(l, "import-revert")) }
+                                      }
+                                  } } }
                     } }
                 }
             },
@@ -248,20 +301,105 @@ pub async fn confirm(
         dry_run: false,
         overrides: vec![],
     };
-    match s
-        .app
-        .import_list(&web.scope, &up.bytes, req, &|_, _| {})
-        .await
-    {
-        Ok(report) => html_response(
+    // A large list takes a while: it runs in the background and the page shows its progress.
+    let job = Job {
+        user_id: web.scope.user_id().to_string(),
+        file_name: up.file_name.clone(),
+        done: Arc::default(),
+        total: Arc::default(),
+        result: Arc::default(),
+        at: Instant::now(),
+    };
+    let (done, total, result) = (job.done.clone(), job.total.clone(), job.result.clone());
+    let token = s.uploads.start(job);
+    let (app, scope) = (s.app.clone(), web.scope.clone());
+    tokio::spawn(async move {
+        let progress = |d: usize, t: usize| {
+            done.store(d, Ordering::Relaxed);
+            total.store(t, Ordering::Relaxed);
+        };
+        let r = app.import_list(&scope, &up.bytes, req, &progress).await;
+        *result.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+    });
+    Redirect::to(&format!("/imports/jobs/{token}")).into_response()
+}
+
+/// GET /imports/jobs/{token}: the progress of a running import, then its report.
+pub async fn job(
+    State(s): State<AppState>,
+    web: Web,
+    uri: Uri,
+    Path(token): Path<String>,
+) -> Response {
+    let c = Chrome::of(&web, &uri);
+    let l = web.lang;
+    if !web.scope.can(Permission::RegisterPerson) {
+        return error_page(&c, AppError::Forbidden);
+    }
+    let Some((file_name, done, total, result)) = s.uploads.job(&token, web.scope.user_id())
+    else {
+        return error_page(&c, AppError::NotFound);
+    };
+    match result {
+        None => html_response(
+            StatusCode::OK,
+            page(
+                &c,
+                &t(l, "import-running-title"),
+                html! {
+                    // Reloads itself every two seconds until the import is done (no script).
+                    meta http-equiv="refresh" content="2";
+                    h1 { (t(l, "import-running-title")) }
+                    p { strong { (file_name) } }
+                    p #import-progress data-done=(done) data-total=(total) {
+                        meter min="0" max=(total.max(1)) value=(done) {}
+                        " " (done) " / " (total)
+                    }
+                    p.hint { (t(l, "import-running-hint")) }
+                },
+            ),
+        ),
+        Some(Ok(report)) => html_response(
             StatusCode::OK,
             page(
                 &c,
                 &t(l, "import-done-title"),
                 html! {
                     h1 { (t(l, "import-done-title")) }
-                    p { strong { (up.file_name) } " → " (report.site) }
+                    p { strong { (file_name) } " → " (report.site) }
                     (report_html(l, &report))
+                    p { a href="/imports" { (t(l, "import-title")) } }
+                },
+            ),
+        ),
+        Some(Err(msg)) => error_page(&c, AppError::BadRequest(msg)),
+    }
+}
+
+/// POST /imports/{id}/revert: an administrator reverts a whole import.
+pub async fn revert(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Response {
+    let (c, web) = (posted.chrome(), &posted.web);
+    let l = web.lang;
+    match s.app.revert_import(&web.scope, &id).await {
+        Ok(r) => html_response(
+            StatusCode::OK,
+            page(
+                &c,
+                &t(l, "import-reverted-title"),
+                html! {
+                    h1 { (t(l, "import-reverted-title")) }
+                    p #revert-report data-removed=(r.removed) data-unlinked=(r.unlinked) data-kept=(r.kept.len()) {
+                        (t1(l, "import-reverted-removed", "count", r.removed as i64)) " · "
+                        (t1(l, "import-reverted-unlinked", "count", r.unlinked as i64)) " · "
+                        (t1(l, "import-reverted-kept", "count", r.kept.len() as i64))
+                    }
+                    @if !r.kept.is_empty() {
+                        ul { @for (id, why) in &r.kept { li { a href={ "/people/" (id) } { (id) } " — " (why) } } }
+                    }
                     p { a href="/imports" { (t(l, "import-title")) } }
                 },
             ),

@@ -84,6 +84,8 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
                 .layer(DefaultBodyLimit::max(imports::UPLOAD_LIMIT)),
         )
         .route("/imports/confirm", post(imports::confirm))
+        .route("/imports/jobs/{id}", get(imports::job))
+        .route("/imports/{id}/revert", post(imports::revert))
         .route("/desk", get(desk::desk_page).post(desk::desk_submit))
         .route("/desk/matches", post(desk::matches_fragment))
         .route("/desk/slip/{id}", get(desk::slip_page))

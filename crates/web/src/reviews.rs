@@ -4,14 +4,13 @@
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use maud::{html, Markup};
 use pulang_app::identity::{ReviewSide, ReviewView};
-use pulang_app::{AppError, Permission};
+use pulang_app::Permission;
 
 use crate::extract::Web;
 use crate::i18n::{t, t1, Lang};
-use crate::pages::{error_page, html_response, page, Chrome, FormData};
+use crate::pages::{error_page, html_response, page, Chrome, Posted};
 use crate::AppState;
 
 fn pct(p: f64) -> String {
@@ -133,16 +132,11 @@ pub async fn review_page(
 
 pub async fn review_decide(
     State(s): State<AppState>,
-    web: Web,
-    uri: Uri,
     Path(id): Path<String>,
-    Form(raw): Form<Vec<(String, String)>>,
+    posted: Posted,
 ) -> Response {
-    let c = Chrome::of(&web, &uri);
-    let f = FormData(raw);
-    if !f.csrf_ok(&web.csrf) {
-        return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
-    }
+    let c = posted.chrome();
+    let (web, f) = (&posted.web, &posted.form);
     match s
         .app
         .decide_review(
@@ -161,14 +155,10 @@ pub async fn review_decide(
 
 pub async fn scan(
     State(s): State<AppState>,
-    web: Web,
-    uri: Uri,
-    Form(raw): Form<Vec<(String, String)>>,
+    posted: Posted,
 ) -> Response {
-    let c = Chrome::of(&web, &uri);
-    if !FormData(raw).csrf_ok(&web.csrf) {
-        return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
-    }
+    let c = posted.chrome();
+    let web = &posted.web;
     match s.app.scan_for_duplicates(&web.scope).await {
         Ok(_) => Redirect::to("/reviews").into_response(),
         Err(e) => error_page(&c, e),
@@ -177,15 +167,11 @@ pub async fn scan(
 
 pub async fn undo_merge(
     State(s): State<AppState>,
-    web: Web,
-    uri: Uri,
     Path(id): Path<String>,
-    Form(raw): Form<Vec<(String, String)>>,
+    posted: Posted,
 ) -> Response {
-    let c = Chrome::of(&web, &uri);
-    if !FormData(raw).csrf_ok(&web.csrf) {
-        return error_page(&c, AppError::BadRequest(t(web.lang, "error-csrf")));
-    }
+    let c = posted.chrome();
+    let web = &posted.web;
     match s.app.unmerge(&web.scope, &id).await {
         Ok(m) => Redirect::to(&format!("/people/{}", m.survivor_id)).into_response(),
         Err(e) => error_page(&c, e),

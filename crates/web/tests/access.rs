@@ -95,6 +95,9 @@ const MATRIX: &[Row] = &[
     row("POST", "/imports",                       Own,   [200,   200,   200,   200,   403,   403,   403,   303]),
     // an unknown upload token: nothing to confirm
     row("POST", "/imports/confirm",               NA,    [404,   404,   404,   404,   403,   403,   403,   303]),
+    // an unknown import job; reverting an unknown batch: administrators only
+    row("GET",  "/imports/jobs/{id}",             NA,    [404,   404,   404,   404,   403,   403,   403,   303]),
+    row("POST", "/imports/{id}/revert",           NA,    [404,   404,   403,   403,   403,   403,   403,   303]),
     // the arrival desk: whoever may register people; the match panel: whoever may find them
     row("GET",  "/desk",                          NA,    [200,   200,   200,   200,   403,   403,   403,   303]),
     row("POST", "/desk",                          Own,   [303,   303,   303,   303,   403,   403,   403,   303]),
@@ -238,6 +241,7 @@ async fn build(
         (Other, "reviews") => env.other_review.as_str(),
         (_, "reviews") => env.own_review.as_str(),
         (_, "merges") => "no-such-merge",
+        (_, "imports") => "no-such-import",
         (Other, _) => env.other_id.as_str(),
         (_, _) => env.own_id.as_str(),
     };
@@ -315,7 +319,7 @@ async fn build(
         ("POST", "/people/{id}/milestones") => Some(vec![("milestone", "sheltered".into())]),
         ("POST", "/people/{id}/flags") => Some(vec![("flags", "interpreter".into())]),
         ("POST", "/reviews/{id}") => Some(vec![("decision", "defer".into())]),
-        ("POST", "/reviews/scan") | ("POST", "/merges/{id}/undo") => Some(vec![]),
+        ("POST", "/reviews/scan") | ("POST", "/merges/{id}/undo") | ("POST", "/imports/{id}/revert") => Some(vec![]),
         ("POST", "/people/{id}/edit") => Some(
             person_fields
                 .iter()

@@ -80,8 +80,25 @@ async fn preview_then_confirm_once() {
             &[("csrf", reg.csrf.as_str()), ("token", token.as_str())],
         ))
         .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(attr(&res.text(), "data-created").as_deref(), Some("1"));
+    // The import runs in the background; its page shows progress, then the report.
+    assert_eq!(res.status, 303, "{}", res.text());
+    let job = res.header("location").expect("job page").to_string();
+    assert!(job.starts_with("/imports/jobs/"), "{job}");
+    let mut html = String::new();
+    for _ in 0..200 {
+        let page = env.send(session_get(&job, &reg.session)).await;
+        assert_eq!(page.status, 200);
+        html = page.text();
+        if html.contains("data-created") {
+            break;
+        }
+        assert!(html.contains("http-equiv=\"refresh\""), "{html}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(attr(&html, "data-created").as_deref(), Some("1"));
+    // Nobody else sees the job.
+    let other = env.send(session_get(&job, &cw.session)).await;
+    assert_eq!(other.status, 404);
     assert_eq!(env.person_count().await, before + 1);
 
     // The token is used up.
@@ -94,7 +111,26 @@ async fn preview_then_confirm_once() {
         .await;
     assert_eq!(res.status, 404);
 
-    // The batch is listed.
+    // The batch is listed; an administrator reverts it and the person it registered is gone.
     let page = env.send(session_get("/imports", &reg.session)).await;
     assert!(page.text().contains("Polisi Kamboja"));
+    assert!(!page.text().contains("/revert"), "registrars cannot revert");
+    let admin = env.creds(Who::GlobalAdmin).clone();
+    let page = env.send(session_get("/imports", &admin.session)).await.text();
+    let action = page
+        .split("action=\"")
+        .find(|a| a.contains("/revert"))
+        .and_then(|a| a.split('"').next())
+        .expect("a revert button")
+        .to_string();
+    let res = env
+        .send(session_form(&action, &admin.session, &[("csrf", admin.csrf.as_str())]))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(attr(&res.text(), "data-removed").as_deref(), Some("1"));
+    assert_eq!(env.person_count().await, before);
+    let again = env
+        .send(session_form(&action, &admin.session, &[("csrf", admin.csrf.as_str())]))
+        .await;
+    assert_eq!(again.status, 409);
 }
