@@ -173,6 +173,21 @@ fn rejected(row: &Row, reasons: Vec<String>) -> RowReport {
     }
 }
 
+/// Two rows with the same content are not necessarily one person: a list that says only
+/// "SITI, P" twice names two women. Each repeat gets a key of its own (`key#2`, `key#3`, …), so
+/// every row is registered or matched on its merits (the matching engine still links repeats
+/// that carry enough to be sure), and importing the same file again still finds each row.
+fn number_repeated_rows(rows: &mut [Row]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for r in rows {
+        let n = seen.entry(r.key.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            r.key = format!("{}#{n}", r.key);
+        }
+    }
+}
+
 fn issues(v: &Validation, warnings: bool) -> Vec<String> {
     let list = if warnings { &v.warnings } else { &v.errors };
     list.iter()
@@ -410,8 +425,9 @@ impl App {
             )?
             .clone();
         let today = today();
-        let parsed: Parsed = pulang_import::parse(bytes, &req.overrides, today)
+        let mut parsed: Parsed = pulang_import::parse(bytes, &req.overrides, today)
             .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        number_repeated_rows(&mut parsed.rows);
         let file_hash = hex::encode(Sha256::digest(bytes));
         let source = if req.source.trim().is_empty() {
             req.file_name.clone()

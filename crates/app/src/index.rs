@@ -257,7 +257,11 @@ impl NameIndex {
                 c.sort_unstable();
                 c.dedup();
             }
-            Box::new(c.into_iter().rev().filter_map(|i| self.entries.get(i as usize)))
+            Box::new(
+                c.into_iter()
+                    .rev()
+                    .filter_map(|i| self.entries.get(i as usize)),
+            )
         };
         for e in candidates {
             if !filter.allows(&e.site_id) || e.haystack.is_empty() {

@@ -268,10 +268,7 @@ fn person_form(f: &FormData) -> Result<PersonForm, Validation> {
     })
 }
 
-pub async fn desk_submit(
-    State(s): State<AppState>,
-    posted: Posted,
-) -> Response {
+pub async fn desk_submit(State(s): State<AppState>, posted: Posted) -> Response {
     let c = posted.chrome();
     let (web, f) = (&posted.web, &posted.form);
     let keep: Vec<(String, String)> =
@@ -287,12 +284,12 @@ pub async fn desk_submit(
         candidates,
         done: None,
     };
-    let person = match person_form(&f) {
+    let person = match person_form(f) {
         Ok(p) => p,
         Err(v) => {
             return desk_html(
                 &s,
-                &web,
+                web,
                 &c,
                 &redisplay(v, None),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -321,7 +318,7 @@ pub async fn desk_submit(
         Ok(DeskOutcome::PossibleMatches { candidates }) => {
             desk_html(
                 &s,
-                &web,
+                web,
                 &c,
                 &redisplay(Validation::default(), Some(candidates)),
                 StatusCode::OK,
@@ -342,7 +339,7 @@ pub async fn desk_submit(
         Err(AppError::Invalid(v)) | Err(AppError::NeedsConfirmation(v)) => {
             desk_html(
                 &s,
-                &web,
+                web,
                 &c,
                 &redisplay(v, None),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -541,10 +538,7 @@ pub async fn groups_page(State(s): State<AppState>, web: Web, uri: Uri) -> Respo
     html_response(StatusCode::OK, page(&c, &t(l, "groups-title"), body))
 }
 
-pub async fn group_create(
-    State(s): State<AppState>,
-    posted: Posted,
-) -> Response {
+pub async fn group_create(State(s): State<AppState>, posted: Posted) -> Response {
     let c = posted.chrome();
     let (web, f) = (&posted.web, &posted.form);
     match s
@@ -665,7 +659,7 @@ pub async fn milestone_submit(
         )
         .await
     {
-        Ok(()) => Redirect::to(&back_to(&f, format!("/people/{id}"))).into_response(),
+        Ok(()) => Redirect::to(&back_to(f, format!("/people/{id}"))).into_response(),
         Err(AppError::Invalid(_)) => {
             error_page(&c, AppError::BadRequest(t(web.lang, "error-bad-request")))
         }

@@ -336,8 +336,7 @@ pub async fn job(
     if !web.scope.can(Permission::RegisterPerson) {
         return error_page(&c, AppError::Forbidden);
     }
-    let Some((file_name, done, total, result)) = s.uploads.job(&token, web.scope.user_id())
-    else {
+    let Some((file_name, done, total, result)) = s.uploads.job(&token, web.scope.user_id()) else {
         return error_page(&c, AppError::NotFound);
     };
     match result {
@@ -377,11 +376,7 @@ pub async fn job(
 }
 
 /// POST /imports/{id}/revert: an administrator reverts a whole import.
-pub async fn revert(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    posted: Posted,
-) -> Response {
+pub async fn revert(State(s): State<AppState>, Path(id): Path<String>, posted: Posted) -> Response {
     let (c, web) = (posted.chrome(), &posted.web);
     let l = web.lang;
     match s.app.revert_import(&web.scope, &id).await {

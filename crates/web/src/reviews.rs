@@ -153,10 +153,7 @@ pub async fn review_decide(
     }
 }
 
-pub async fn scan(
-    State(s): State<AppState>,
-    posted: Posted,
-) -> Response {
+pub async fn scan(State(s): State<AppState>, posted: Posted) -> Response {
     let c = posted.chrome();
     let web = &posted.web;
     match s.app.scan_for_duplicates(&web.scope).await {

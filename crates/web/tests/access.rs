@@ -319,7 +319,9 @@ async fn build(
         ("POST", "/people/{id}/milestones") => Some(vec![("milestone", "sheltered".into())]),
         ("POST", "/people/{id}/flags") => Some(vec![("flags", "interpreter".into())]),
         ("POST", "/reviews/{id}") => Some(vec![("decision", "defer".into())]),
-        ("POST", "/reviews/scan") | ("POST", "/merges/{id}/undo") | ("POST", "/imports/{id}/revert") => Some(vec![]),
+        ("POST", "/reviews/scan")
+        | ("POST", "/merges/{id}/undo")
+        | ("POST", "/imports/{id}/revert") => Some(vec![]),
         ("POST", "/people/{id}/edit") => Some(
             person_fields
                 .iter()

@@ -116,7 +116,10 @@ async fn preview_then_confirm_once() {
     assert!(page.text().contains("Polisi Kamboja"));
     assert!(!page.text().contains("/revert"), "registrars cannot revert");
     let admin = env.creds(Who::GlobalAdmin).clone();
-    let page = env.send(session_get("/imports", &admin.session)).await.text();
+    let page = env
+        .send(session_get("/imports", &admin.session))
+        .await
+        .text();
     let action = page
         .split("action=\"")
         .find(|a| a.contains("/revert"))
@@ -124,13 +127,21 @@ async fn preview_then_confirm_once() {
         .expect("a revert button")
         .to_string();
     let res = env
-        .send(session_form(&action, &admin.session, &[("csrf", admin.csrf.as_str())]))
+        .send(session_form(
+            &action,
+            &admin.session,
+            &[("csrf", admin.csrf.as_str())],
+        ))
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(attr(&res.text(), "data-removed").as_deref(), Some("1"));
     assert_eq!(env.person_count().await, before);
     let again = env
-        .send(session_form(&action, &admin.session, &[("csrf", admin.csrf.as_str())]))
+        .send(session_form(
+            &action,
+            &admin.session,
+            &[("csrf", admin.csrf.as_str())],
+        ))
         .await;
     assert_eq!(again.status, 409);
 }

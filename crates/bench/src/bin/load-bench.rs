@@ -75,6 +75,10 @@ struct Opts {
     /// Leave a step out of the desk flow, to see what it costs the others (repeatable).
     #[arg(long, value_enum)]
     skip: Vec<Step>,
+    /// Write every timed desk request here (CSV: endpoint, sent at ms, latency ms, ok), to
+    /// see when the slow ones happened.
+    #[arg(long)]
+    samples: Option<PathBuf>,
     /// The `pulang` binary; by default the one next to this one (target/release/pulang).
     #[arg(long)]
     pulang: Option<PathBuf>,
@@ -404,6 +408,8 @@ impl Ep {
 
 struct Sample {
     ep: Ep,
+    /// When the request was sent.
+    at: Instant,
     lat: Duration,
     ok: bool,
 }
@@ -474,6 +480,7 @@ impl Http {
         };
         t.samples.push(Sample {
             ep,
+            at: start,
             lat,
             ok: out.is_some(),
         });
@@ -872,8 +879,34 @@ async fn main() -> anyhow::Result<()> {
         }
     );
 
-    // Warm-up: connections opened before anything is timed.
+    // Warm-up, not timed: connections opened, and the indexes and database pages a desk
+    // touches brought into memory with read-only look-ups (a server that has just started is
+    // not what a surge day meets).
     let _ = baseline(&h, o.clients * 4, o.clients).await;
+    let warm = {
+        let (h, desks) = (h.clone(), desks.clone());
+        drive(
+            o.clients,
+            o.clients * 10,
+            Duration::ZERO,
+            move |i, mut t| {
+                let (h, desks) = (h.clone(), desks.clone());
+                async move {
+                    let d = &desks[(i / 2) % desks.len()];
+                    let req = if i % 2 == 0 {
+                        h.post("/api/v1/people/matches", &d.typed())
+                    } else {
+                        h.search(&d.full_name)
+                    };
+                    h.call(&mut t, Ep::Matches, req).await;
+                    t
+                }
+            },
+        )
+        .await
+        .0
+    };
+    anyhow::ensure!(warm.errors.is_empty(), "warm-up failed: {}", warm.errors[0]);
     let (base_t, base_wall) = baseline(&h, o.requests, o.clients).await;
     let b = Row::of(&base_t.samples, None, base_wall);
 
@@ -895,6 +928,25 @@ async fn main() -> anyhow::Result<()> {
         .await
     };
     let cpu_load = cpu.report(wall);
+    if let Some(path) = &o.samples {
+        let t0 = t
+            .samples
+            .iter()
+            .map(|s| s.at)
+            .min()
+            .unwrap_or_else(Instant::now);
+        let mut csv = String::from("endpoint,sent_ms,latency_ms,ok\n");
+        for s in &t.samples {
+            csv.push_str(&format!(
+                "{},{:.1},{:.2},{}\n",
+                s.ep.label(),
+                (s.at - t0).as_secs_f64() * 1e3,
+                s.lat.as_secs_f64() * 1e3,
+                s.ok
+            ));
+        }
+        std::fs::write(path, csv)?;
+    }
     let mem = memory_mib(pid);
 
     println!();
