@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::sync::{Mutex, Once};
 
 use libfuzzer_sys::fuzz_target;
+use pulang_import::testing::zip;
 
 static HOOK: Once = Once::new();
 static SEEN: Mutex<Option<HashSet<String>>> = Mutex::new(None);
@@ -58,55 +59,3 @@ fn workbook(data: &[u8]) -> Vec<u8> {
     ])
 }
 
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// A ZIP archive of stored entries.
-fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let (mut out, mut central) = (Vec::new(), Vec::new());
-    for (name, data) in files {
-        let offset = out.len() as u32;
-        let (crc, len) = (crc32(data), data.len() as u32);
-        let mut common = Vec::new();
-        for v in [20u16, 0, 0, 0, 0x21] {
-            common.extend(v.to_le_bytes());
-        }
-        for v in [crc, len, len] {
-            common.extend(v.to_le_bytes());
-        }
-        common.extend((name.len() as u16).to_le_bytes());
-        common.extend(0u16.to_le_bytes());
-        out.extend(0x0403_4b50u32.to_le_bytes());
-        out.extend(&common);
-        out.extend(name.as_bytes());
-        out.extend(*data);
-        central.extend(0x0201_4b50u32.to_le_bytes());
-        central.extend(20u16.to_le_bytes());
-        central.extend(&common);
-        central.extend([0u8; 10]);
-        central.extend(offset.to_le_bytes());
-        central.extend(name.as_bytes());
-    }
-    let at = out.len() as u32;
-    out.extend(&central);
-    out.extend(0x0605_4b50u32.to_le_bytes());
-    out.extend([0u8; 4]);
-    out.extend((files.len() as u16).to_le_bytes());
-    out.extend((files.len() as u16).to_le_bytes());
-    out.extend((central.len() as u32).to_le_bytes());
-    out.extend(at.to_le_bytes());
-    out.extend(0u16.to_le_bytes());
-    out
-}

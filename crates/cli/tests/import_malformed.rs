@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use pulang_import::testing::{rows_xml as sheet_rows, xlsx};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, Row};
 
@@ -215,105 +216,6 @@ fn imported(dir: &Path, file: &Path, extra: &[&str]) -> Report {
 }
 
 // ---- XLSX files, built here: a ZIP of stored entries around one sheet's XML. ----
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let (mut out, mut central) = (Vec::new(), Vec::new());
-    for (name, data) in files {
-        let offset = out.len() as u32;
-        let (crc, len) = (crc32(data), data.len() as u32);
-        let mut common = Vec::new();
-        for v in [20u16, 0, 0, 0, 0x21] {
-            common.extend(v.to_le_bytes()); // version, flags, stored, time, date
-        }
-        for v in [crc, len, len] {
-            common.extend(v.to_le_bytes());
-        }
-        common.extend((name.len() as u16).to_le_bytes());
-        common.extend(0u16.to_le_bytes());
-        out.extend(0x0403_4b50u32.to_le_bytes());
-        out.extend(&common);
-        out.extend(name.as_bytes());
-        out.extend(*data);
-        central.extend(0x0201_4b50u32.to_le_bytes());
-        central.extend(20u16.to_le_bytes());
-        central.extend(&common);
-        central.extend([0u8; 10]);
-        central.extend(offset.to_le_bytes());
-        central.extend(name.as_bytes());
-    }
-    let at = out.len() as u32;
-    out.extend(&central);
-    out.extend(0x0605_4b50u32.to_le_bytes());
-    out.extend([0u8; 4]);
-    out.extend((files.len() as u16).to_le_bytes());
-    out.extend((files.len() as u16).to_le_bytes());
-    out.extend((central.len() as u32).to_le_bytes());
-    out.extend(at.to_le_bytes());
-    out.extend(0u16.to_le_bytes());
-    out
-}
-
-/// Rows of inline strings from row 1, columns A, B, …; a cell starting with `<c` is written as
-/// is with `@` for its reference; an empty one is left out.
-fn sheet_rows(rows: &[&[&str]]) -> String {
-    let mut x = String::new();
-    for (r, cells) in rows.iter().enumerate() {
-        x.push_str(&format!("<row r=\"{}\">", r + 1));
-        for (c, v) in cells.iter().enumerate() {
-            let at = format!("{}{}", (b'A' + c as u8) as char, r + 1);
-            if v.starts_with("<c") {
-                x.push_str(&v.replace('@', &at));
-            } else if !v.is_empty() {
-                x.push_str(&format!(
-                    "<c r=\"{at}\" t=\"inlineStr\"><is><t>{v}</t></is></c>"
-                ));
-            }
-        }
-        x.push_str("</row>");
-    }
-    x
-}
-
-fn xlsx(sheet_data: &str, after: &str) -> Vec<u8> {
-    const NS: &str = "http://schemas.openxmlformats.org";
-    let types = format!(
-        r#"<Types xmlns="{NS}/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#
-    );
-    let rels = format!(
-        r#"<Relationships xmlns="{NS}/package/2006/relationships"><Relationship Id="rId1" Type="{NS}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
-    );
-    let workbook = format!(
-        r#"<workbook xmlns="{NS}/spreadsheetml/2006/main" xmlns:r="{NS}/officeDocument/2006/relationships"><sheets><sheet name="Serah terima" sheetId="1" r:id="rId1"/></sheets></workbook>"#
-    );
-    let workbook_rels = format!(
-        r#"<Relationships xmlns="{NS}/package/2006/relationships"><Relationship Id="rId1" Type="{NS}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
-    );
-    let sheet = format!(
-        r#"<worksheet xmlns="{NS}/spreadsheetml/2006/main"><sheetData>{sheet_data}</sheetData>{after}</worksheet>"#
-    );
-    zip(&[
-        ("[Content_Types].xml", types.as_bytes()),
-        ("_rels/.rels", rels.as_bytes()),
-        ("xl/workbook.xml", workbook.as_bytes()),
-        ("xl/_rels/workbook.xml.rels", workbook_rels.as_bytes()),
-        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
-    ])
-}
 
 /// Distinct, plausible names: `SITI` and a letter code for `i`.
 fn name(i: usize) -> String {
@@ -652,9 +554,9 @@ fn empty_and_header_only_files_are_refused() {
         &write(
             dir.path(),
             "header.xlsx",
-            &xlsx(&sheet_rows(&[&["DAFTAR WNI"], &[], &["No", "Nama"]]), ""),
+            &xlsx(&sheet_rows(&[&["DAFTAR WNI"][..], &[], &["No", "Nama"]]), ""),
         ),
-        &["no rows under it", "Serah terima, line 3"],
+        &["no rows under it", "Sheet1, line 3"],
     );
     refused(
         dir.path(),

@@ -5,8 +5,9 @@
 
 pub mod mapping;
 pub mod read;
-#[cfg(test)]
-mod testing;
+/// Building small XLSX files in tests (this crate's, the CLI's, the fuzz target's).
+#[doc(hidden)]
+pub mod testing;
 pub mod values;
 
 pub use mapping::{detect, Field, Mapping};
