@@ -554,7 +554,10 @@ fn empty_and_header_only_files_are_refused() {
         &write(
             dir.path(),
             "header.xlsx",
-            &xlsx(&sheet_rows(&[&["DAFTAR WNI"][..], &[], &["No", "Nama"]]), ""),
+            &xlsx(
+                &sheet_rows(&[&["DAFTAR WNI"][..], &[], &["No", "Nama"]]),
+                "",
+            ),
         ),
         &["no rows under it", "Sheet1, line 3"],
     );
