@@ -377,18 +377,7 @@ impl App {
         let filter = scope.require(Permission::ReadPersonMinimal)?;
         let g = self.store.group(&filter, id).await?;
         let members = self.store.group_members(&g.id).await?;
-        let has = |m: &GroupMember, s: &str| m.milestones.iter().any(|x| x == s);
-        let progress = GroupProgress {
-            registered: members.len() as i64,
-            screened: members.iter().filter(|m| m.screened).count() as i64,
-            sheltered: members.iter().filter(|m| has(m, "sheltered")).count() as i64,
-            documented: members.iter().filter(|m| has(m, "documented")).count() as i64,
-            returned: members.iter().filter(|m| has(m, "returned")).count() as i64,
-            flagged: members
-                .iter()
-                .filter(|m| m.flags.iter().any(|f| TRIAGE_FLAGS.contains(&f.as_str())))
-                .count() as i64,
-        };
+        let progress = GroupProgress::of(&members);
         let index = self.index.read().await;
         let members: Vec<MemberView> = members
             .into_iter()

@@ -39,6 +39,23 @@ pub struct GroupProgress {
     pub flagged: i64,
 }
 
+impl GroupProgress {
+    /// Counts the members at each step.
+    pub fn of(members: &[GroupMember]) -> GroupProgress {
+        let count =
+            |f: &dyn Fn(&GroupMember) -> bool| members.iter().filter(|m| f(m)).count() as i64;
+        let has = |m: &GroupMember, s: &str| m.milestones.iter().any(|x| x == s);
+        GroupProgress {
+            registered: members.len() as i64,
+            screened: count(&|m| m.screened),
+            sheltered: count(&|m| has(m, "sheltered")),
+            documented: count(&|m| has(m, "documented")),
+            returned: count(&|m| has(m, "returned")),
+            flagged: count(&|m| m.flags.iter().any(|f| TRIAGE_FLAGS.contains(&f.as_str()))),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Flag {
     pub flag: String,
@@ -288,41 +305,35 @@ impl Store {
                      JOIN people p ON p.id = e.person_id WHERE e.group_id = $1 \
                      UNION SELECT m.merged_into, m.id FROM people m WHERE m.merged_into IN \
                      (SELECT COALESCE(p.merged_into, p.id) FROM encounters e JOIN people p ON p.id = e.person_id WHERE e.group_id = $2)";
-        let flags = sqlx::query(&format!(
-            "SELECT DISTINCT g.pid, f.flag FROM ({scope}) g JOIN person_flags f ON f.person_id = g.rid"
-        ))
-        .bind(group_id)
-        .bind(group_id)
-        .fetch_all(self.pool())
-        .await?;
-        for r in &flags {
-            let pid: String = r.try_get(0)?;
+        // `(person, value)` pairs of the members and the records merged into them.
+        let pairs = |select: &str| {
+            let sql = format!("SELECT DISTINCT g.pid, {select}");
+            async move {
+                let rows = sqlx::query(&sql)
+                    .bind(group_id)
+                    .bind(group_id)
+                    .fetch_all(self.pool())
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
+                    .collect::<Result<Vec<(String, String)>, StoreError>>()
+            }
+        };
+        let joined = |table: &str, col: &str, extra: &str| {
+            format!("{col} FROM ({scope}) g JOIN {table} x ON x.person_id = g.rid{extra}")
+        };
+        for (pid, flag) in pairs(&joined("person_flags", "x.flag", "")).await? {
             if let Some(&i) = pos.get(&pid) {
-                members[i].flags.push(r.try_get(1)?);
+                members[i].flags.push(flag);
             }
         }
-        let ms = sqlx::query(&format!(
-            "SELECT DISTINCT g.pid, m.milestone FROM ({scope}) g JOIN milestones m ON m.person_id = g.rid"
-        ))
-        .bind(group_id)
-        .bind(group_id)
-        .fetch_all(self.pool())
-        .await?;
-        for r in &ms {
-            let pid: String = r.try_get(0)?;
+        for (pid, m) in pairs(&joined("milestones", "x.milestone", "")).await? {
             if let Some(&i) = pos.get(&pid) {
-                members[i].milestones.push(r.try_get(1)?);
+                members[i].milestones.push(m);
             }
         }
-        let sc = sqlx::query(&format!(
-            "SELECT DISTINCT g.pid FROM ({scope}) g JOIN screenings s ON s.person_id = g.rid WHERE s.status = 'signed'"
-        ))
-        .bind(group_id)
-        .bind(group_id)
-        .fetch_all(self.pool())
-        .await?;
-        for r in &sc {
-            let pid: String = r.try_get(0)?;
+        let signed = joined("screenings", "x.status", " WHERE x.status = 'signed'");
+        for (pid, _) in pairs(&signed).await? {
             if let Some(&i) = pos.get(&pid) {
                 members[i].screened = true;
             }
@@ -337,19 +348,7 @@ impl Store {
 
     /// Progress of a group, from its members.
     pub async fn group_progress(&self, group_id: &str) -> Result<GroupProgress, StoreError> {
-        let members = self.group_members(group_id).await?;
-        let has = |m: &GroupMember, s: &str| m.milestones.iter().any(|x| x == s);
-        Ok(GroupProgress {
-            registered: members.len() as i64,
-            screened: members.iter().filter(|m| m.screened).count() as i64,
-            sheltered: members.iter().filter(|m| has(m, "sheltered")).count() as i64,
-            documented: members.iter().filter(|m| has(m, "documented")).count() as i64,
-            returned: members.iter().filter(|m| has(m, "returned")).count() as i64,
-            flagged: members
-                .iter()
-                .filter(|m| m.flags.iter().any(|f| TRIAGE_FLAGS.contains(&f.as_str())))
-                .count() as i64,
-        })
+        Ok(GroupProgress::of(&self.group_members(group_id).await?))
     }
 
     /// Flags of a person and of the records merged into them.
