@@ -31,6 +31,13 @@ pub use pulang_store::imports::RevertReport;
 const CHUNK: usize = 512;
 /// Candidates read per row, from the register and from the list itself.
 const CANDIDATES: usize = 6;
+/// The candidates [`decide`] looks at: the likely ones, and unlikely ones that share an
+/// identifier. Asking for no more lets the engine skip most name comparisons.
+const WANT: pulang_matching::Want = pulang_matching::Want {
+    limit: CANDIDATES,
+    min_probability: REVIEW_MIN,
+    same_identifier: true,
+};
 /// Identifier fields of the matching engine: an exact one sends a row to review even when the
 /// engine's score is low (phones are shared and passed on, NIKs are mistyped: a person decides).
 const IDENTIFIERS: [&str; 3] = ["nik", "passport", "phone"];
@@ -586,7 +593,7 @@ impl App {
         for it in items.iter_mut() {
             let Some(v) = &it.valid else { continue };
             let mut cands = found.next().unwrap_or_default();
-            for c in cls.own.query(&v.rec, CANDIDATES, 0.0, &|_| true) {
+            for c in cls.own.query_with(&v.rec, &WANT, &|_| true).0 {
                 cands.push(Cand {
                     who: Who::Row(cls.own_rows[c.slot as usize]),
                     probability: c.probability,
@@ -755,7 +762,7 @@ fn register_candidates(
     keep: &(dyn Fn(&Entry) -> bool + Sync),
 ) -> Vec<Cand> {
     index
-        .possible_matches_where(filter, rec, CANDIDATES, 0.0, keep)
+        .possible_matches_where(filter, rec, &WANT, keep)
         .into_iter()
         .map(|(e, c)| Cand {
             who: Who::Person {

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use pulang_domain::text::fold;
 use pulang_domain::PersonDetails;
-use pulang_matching::{Candidate, Index as MatchIndex, RawRecord};
+use pulang_matching::{Candidate, Index as MatchIndex, RawRecord, Want};
 use pulang_store::people::PersonSummary;
 use pulang_store::SiteFilter;
 
@@ -185,17 +185,22 @@ impl NameIndex {
         limit: usize,
         min_probability: f64,
     ) -> Vec<(&Entry, Candidate)> {
-        self.possible_matches_where(filter, rec, limit, min_probability, &|_| true)
+        let want = Want {
+            limit,
+            min_probability,
+            same_identifier: false,
+        };
+        self.possible_matches_where(filter, rec, &want, &|_| true)
     }
 
-    /// [`NameIndex::possible_matches`] among the entries `keep` accepts (an import leaves out
-    /// the people it registered itself: it matches its own rows separately).
+    /// The candidates `want` asks for among the entries `filter` allows, not merged away and
+    /// accepted by `keep` (an import leaves out the people it registered itself: it matches
+    /// its own rows separately).
     pub fn possible_matches_where(
         &self,
         filter: &SiteFilter,
         rec: &RawRecord,
-        limit: usize,
-        min_probability: f64,
+        want: &Want,
         keep: &dyn Fn(&Entry) -> bool,
     ) -> Vec<(&Entry, Candidate)> {
         let allow = |slot: u32| {
@@ -204,7 +209,8 @@ impl NameIndex {
                 .is_some_and(|e| e.merged_into.is_none() && filter.allows(&e.site_id) && keep(e))
         };
         self.matcher
-            .query(rec, limit, min_probability, &allow)
+            .query_with(rec, want, &allow)
+            .0
             .into_iter()
             .filter_map(|c| self.entries.get(c.slot as usize).map(|e| (e, c)))
             .collect()

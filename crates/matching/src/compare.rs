@@ -398,21 +398,19 @@ pub fn cheap(a: &Prepared, b: &Prepared) -> Vector {
     ]
 }
 
+/// Completes a [`cheap`] vector with the name and the address: together, [`pair`]. Lets a
+/// caller skip the costly name comparison when the cheap fields already rule a pair out.
+pub fn complete(a: &Prepared, b: &Prepared, mut v: Vector) -> (Vector, f32) {
+    let (name, tf) = names(&a.name, &b.name);
+    v[0] = name;
+    v[7] = addresses(&a.address, &b.address);
+    (v, tf)
+}
+
 /// Compares two prepared records on every field: the level vector and the name's
 /// term-frequency sum.
 pub fn pair(a: &Prepared, b: &Prepared) -> (Vector, f32) {
-    let (name, tf) = names(&a.name, &b.name);
-    let v = [
-        name,
-        births(a.birth.as_ref(), b.birth.as_ref()),
-        phones(&a.phones, &b.phones),
-        niks(a.nik.as_ref(), b.nik.as_ref()),
-        passports(a, b),
-        eq_code(u64::from(a.sex), u64::from(b.sex)),
-        eq_code(a.province, b.province),
-        addresses(&a.address, &b.address),
-    ];
-    (v, tf)
+    complete(a, b, cheap(a, b))
 }
 
 #[cfg(test)]

@@ -68,6 +68,19 @@ pub struct Candidate {
     pub reasons: Vec<FieldWeight>,
 }
 
+/// What a query asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Want {
+    /// At most this many candidates, best first.
+    pub limit: usize,
+    /// Only candidates at least this probable (0 or NaN: any). Above 0 the query also skips
+    /// comparing names where the other fields already rule a candidate out.
+    pub min_probability: f64,
+    /// Also candidates below `min_probability` whose phone, NIK or passport is the same: one
+    /// identifier under another name is worth a look even when unlikely.
+    pub same_identifier: bool,
+}
+
 /// What a query looked at.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QueryStats {
@@ -81,6 +94,9 @@ pub struct QueryStats {
     pub compared: usize,
     /// Distinct slots dropped as tombstones or by `allow`.
     pub filtered: usize,
+    /// Compared slots ruled out by their cheap fields, the name not compared: even an exact
+    /// name could not have lifted them to `min_probability`.
+    pub pruned: usize,
 }
 
 /// Sizes of an [`Index`].
@@ -569,6 +585,21 @@ impl Index {
         min_probability: f64,
         allow: &dyn Fn(u32) -> bool,
     ) -> (Vec<Candidate>, QueryStats) {
+        let want = Want {
+            limit,
+            min_probability,
+            same_identifier: false,
+        };
+        self.query_with(rec, &want, allow)
+    }
+
+    /// The candidates `want` asks for, and what the query looked at.
+    pub fn query_with(
+        &self,
+        rec: &RawRecord,
+        want: &Want,
+        allow: &dyn Fn(u32) -> bool,
+    ) -> (Vec<Candidate>, QueryStats) {
         let mut stats = QueryStats::default();
         let mut q = normalize::prepare(rec, self.ref_year);
         self.set_query_tf(&mut q);
@@ -594,29 +625,67 @@ impl Index {
         slots.retain(|&s| self.is_live(s) && allow(s));
         stats.filtered = before - slots.len();
         stats.compared = slots.len();
-        if limit == 0 || slots.is_empty() {
+        if want.limit == 0 || slots.is_empty() {
             return (Vec::new(), stats);
         }
         // NaN or ≤ 0 keeps every candidate.
-        let min_w = if min_probability > 0.0 {
-            model::weight(min_probability)
+        let min_w = if want.min_probability > 0.0 {
+            model::weight(want.min_probability)
         } else {
             f64::NEG_INFINITY
         };
-        let score = |&s: &u32| -> Option<(f64, u32)> {
-            let (v, tf) = self.compare(&q, s);
-            let w = self.model.score(&v, tf);
-            (w >= min_w).then_some((w, s))
+        // The most the name and the address can add to what the cheap fields give.
+        let tf_floor: f32 = q.name.tokens.iter().map(|t| t.tf).sum();
+        let headroom = if q.name.tokens.is_empty() {
+            0.0
+        } else {
+            self.model.best_name_weight(tf_floor)
+        } + if q.address.is_empty() {
+            0.0
+        } else {
+            self.model.best_weight(compare::FIELDS - 1)
         };
-        let mut hits: Vec<(f64, u32)> = if slots.len() >= PARALLEL_FROM {
+        let same_identifier = |v: &Vector| want.same_identifier && (2..=4).any(|f| v[f] == 0);
+        let score = |&s: &u32| -> Scored {
+            let r = &self.records[s as usize];
+            let cheap = compare::cheap(&q, r);
+            if self.model.partial_score(&cheap) + headroom < min_w && !same_identifier(&cheap) {
+                return Scored::Pruned;
+            }
+            let (v, tf) = self.complete(&q, s, cheap);
+            let w = self.model.score(&v, tf);
+            if w >= min_w || same_identifier(&v) {
+                Scored::Hit(w, s)
+            } else {
+                Scored::Below
+            }
+        };
+        let collect = |(mut hits, mut pruned): (Vec<(f64, u32)>, usize), sc: Scored| {
+            match sc {
+                Scored::Hit(w, s) => hits.push((w, s)),
+                Scored::Pruned => pruned += 1,
+                Scored::Below => {}
+            }
+            (hits, pruned)
+        };
+        let (mut hits, pruned) = if slots.len() >= PARALLEL_FROM {
             slots
                 .par_iter()
                 .with_min_len(256)
-                .filter_map(score)
-                .collect()
+                .map(score)
+                .fold(|| (Vec::new(), 0), collect)
+                .reduce(
+                    || (Vec::new(), 0),
+                    |(mut a, x), (mut b, y)| {
+                        a.append(&mut b);
+                        (a, x + y)
+                    },
+                )
         } else {
-            slots.iter().filter_map(score).collect()
+            slots.iter().map(score).fold((Vec::new(), 0), collect)
         };
+        stats.pruned = pruned;
+        let limit = want.limit;
         let best_first = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         if hits.len() > limit {
             hits.select_nth_unstable_by(limit - 1, best_first);
@@ -668,12 +737,17 @@ impl Index {
         (self.live_count + 1).max(MIN_REGISTER) as f64
     }
 
-    /// Compares the query with slot `s`. When the stored name is a subset of the query's, the
-    /// batch engine also counts how common the stored whole name is; the stored side carries no
-    /// frequency here, so it is looked up.
+    /// Compares the query with slot `s`.
     fn compare(&self, q: &Prepared, s: u32) -> (Vector, f32) {
+        self.complete(q, s, compare::cheap(q, &self.records[s as usize]))
+    }
+
+    /// Completes the cheap comparison of the query with slot `s`. When the stored name is a
+    /// subset of the query's, the batch engine also counts how common the stored whole name
+    /// is; the stored side carries no frequency here, so it is looked up.
+    fn complete(&self, q: &Prepared, s: u32, cheap: Vector) -> (Vector, f32) {
         let r = &self.records[s as usize];
-        let (v, mut tf) = compare::pair(q, r);
+        let (v, mut tf) = compare::complete(q, r, cheap);
         if v[0] == name_level::SUBSET && r.name.tokens.len() < q.name.tokens.len() {
             let n = self.tf_total();
             let c = self.counts.names.get(&r.name.key()).copied().unwrap_or(1);
@@ -681,6 +755,15 @@ impl Index {
         }
         (v, tf)
     }
+}
+
+/// One candidate's fate in a query.
+enum Scored {
+    Hit(f64, u32),
+    /// Below the minimum.
+    Below,
+    /// Ruled out without comparing names.
+    Pruned,
 }
 
 /// Trains a model on a random sample through the batch engine, and estimates how many records
@@ -921,6 +1004,59 @@ mod tests {
             assert!(recall >= 0.8, "{recall}");
             assert!(recall_linked >= 0.97, "{recall_linked}");
         }
+    }
+
+    /// Skipping names where the cheap fields rule a candidate out changes no answer: every
+    /// candidate at or above the minimum is still found, with the same score.
+    #[test]
+    fn pruning_loses_nothing_above_the_minimum() {
+        let today = time::macros::date!(2026 - 02 - 15);
+        let data = synth::generate(5, 4000, today);
+        let recs: Vec<RawRecord> = data.iter().map(|s| s.record.clone()).collect();
+        let (reg, arrivals) = recs.split_at(3500);
+        let ix = Index::build(reg, 2026);
+        let (mut pruned, mut kept) = (0, 0);
+        for q in arrivals {
+            for min_p in [0.01, 0.5, 0.99] {
+                let all: Vec<Candidate> = ix
+                    .query(q, usize::MAX, 0.0, ALL)
+                    .into_iter()
+                    .filter(|c| c.probability >= min_p)
+                    .collect();
+                let want = Want {
+                    limit: usize::MAX,
+                    min_probability: min_p,
+                    same_identifier: false,
+                };
+                let (got, st) = ix.query_with(q, &want, ALL);
+                assert_eq!(got, all, "{q:?} at {min_p}");
+                pruned += st.pruned;
+                kept += st.compared - st.pruned;
+            }
+        }
+        // The point of it: most candidates never need their names compared.
+        assert!(pruned > kept, "pruned {pruned}, compared fully {kept}");
+    }
+
+    #[test]
+    fn same_identifier_is_kept_below_the_minimum() {
+        let mut recs: Vec<RawRecord> = (0..50)
+            .map(|i| r(&format!("Orang Nomor{i}"), "1980-01-01", "", ""))
+            .collect();
+        recs.push(r("Wati Lestari", "1999-09-09", "0812-1111-2222", ""));
+        let ix = Index::build(&recs, 2026);
+        let q = r("Agus Salim", "1970-03-04", "0812-1111-2222", "");
+        let mut want = Want {
+            limit: 5,
+            min_probability: 0.5,
+            same_identifier: false,
+        };
+        assert!(ix.query_with(&q, &want, ALL).0.is_empty());
+        want.same_identifier = true;
+        let got = ix.query_with(&q, &want, ALL).0;
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].slot, 50);
+        assert!(got[0].probability < 0.5);
     }
 
     proptest! {

@@ -20,5 +20,5 @@ pub mod normalize;
 pub mod synth;
 
 pub use engine::{dedupe, Config, Output, Stage};
-pub use index::{Candidate, Index, IndexConfig, IndexStats, QueryStats};
+pub use index::{Candidate, Index, IndexConfig, IndexStats, QueryStats, Want};
 pub use normalize::RawRecord;

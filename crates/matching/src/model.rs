@@ -347,15 +347,36 @@ impl Model {
         (u - f64::from(tf)).clamp(TF_MIN, TF_MAX)
     }
 
-    /// Match weight (log2 odds) of a pair.
-    pub fn score(&self, v: &Vector, tf: f32) -> f64 {
+    /// The most field `f` can add to a score: its best level's weight, and at least 0 (the
+    /// field may be missing on the other side).
+    pub fn best_weight(&self, f: usize) -> f64 {
+        self.weights[f].iter().copied().fold(0.0, f64::max)
+    }
+
+    /// The most the name can add, term-frequency adjustment included, when the agreeing
+    /// tokens' summed `log2` frequencies are at least `tf_floor` (the sum over all of one
+    /// side's tokens is such a floor: frequencies are at most 1, so each `log2` is ≤ 0).
+    pub fn best_name_weight(&self, tf_floor: f32) -> f64 {
+        (0..LEVELS[0] as u8)
+            .map(|l| self.weights[0][l as usize] + self.tf_adjustment(l, tf_floor).max(0.0))
+            .fold(0.0, f64::max)
+    }
+
+    /// Prior plus the weights of the fields compared in `v` (missing ones add nothing), without
+    /// the name's term-frequency adjustment.
+    pub fn partial_score(&self, v: &Vector) -> f64 {
         let mut w = self.prior();
         for f in 0..FIELDS {
             if v[f] != MISSING {
                 w += self.weights[f][v[f] as usize];
             }
         }
-        w + self.tf_adjustment(v[0], tf)
+        w
+    }
+
+    /// Match weight (log2 odds) of a pair.
+    pub fn score(&self, v: &Vector, tf: f32) -> f64 {
+        self.partial_score(v) + self.tf_adjustment(v[0], tf)
     }
 
     /// Each field's contribution to the score.
