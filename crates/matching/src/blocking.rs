@@ -20,6 +20,11 @@ pub const RULES: [&str; 10] = [
     "phonetic name token + province or address",
 ];
 
+/// Rules whose keys unrelated people often share (one name token with a birth year and sex, a
+/// token with another's initial, a token with a province or address): they catch spelling
+/// variants, but a block of them is mostly strangers.
+pub const LOOSE_RULES: [u8; 3] = [1, 8, 9];
+
 /// The blocking keys of one record, each tagged with its rule.
 pub fn keys(p: &Prepared, out: &mut Vec<(u64, u8)>) {
     let toks = &p.name.tokens[..p.name.tokens.len().min(6)];

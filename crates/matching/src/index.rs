@@ -30,6 +30,10 @@ pub struct IndexConfig {
     /// a finer key of the same record (the same tokens with the birth year, the full date with
     /// an initial) covers it.
     pub max_postings: usize,
+    /// The same for keys of [`blocking::LOOSE_RULES`], which unrelated people share often:
+    /// at a million, such a list is mostly strangers, and a pair that could reach a useful
+    /// probability shares a finer key too.
+    pub max_loose_postings: usize,
     /// [`Index::build`] trains a model on the data when given at least this many records, and
     /// uses [`Model::intake_default`] otherwise.
     pub train_min_records: usize,
@@ -46,6 +50,7 @@ impl Default for IndexConfig {
     fn default() -> Self {
         IndexConfig {
             max_postings: 5_000,
+            max_loose_postings: 1_000,
             train_min_records: 2_000,
             train_sample: 50_000,
             expected_matches: None,
@@ -86,7 +91,8 @@ pub struct Want {
 pub struct QueryStats {
     /// Distinct blocking keys of the query.
     pub keys: usize,
-    /// Keys whose posting list was longer than [`IndexConfig::max_postings`] and so skipped.
+    /// Keys whose posting list was longer than [`IndexConfig::max_postings`] (or
+    /// [`IndexConfig::max_loose_postings`]) and so skipped.
     pub keys_skipped: usize,
     /// Postings read, repeats included.
     pub postings: usize,
@@ -603,14 +609,22 @@ impl Index {
         let mut stats = QueryStats::default();
         let mut q = normalize::prepare(rec, self.ref_year);
         self.set_query_tf(&mut q);
-        let keys = distinct_keys(&q, &mut Vec::new());
+        let mut keys = Vec::new();
+        blocking::keys(&q, &mut keys);
+        keys.sort_unstable();
+        keys.dedup_by_key(|k| k.0);
         stats.keys = keys.len();
         let mut slots: Vec<u32> = Vec::new();
-        for &k in &keys {
+        for &(k, rule) in &keys {
             let bulk = self.postings.bulk_of(k);
             let delta = self.postings.delta.get(&k).map_or(&[][..], Vec::as_slice);
             let n = bulk.len() + delta.len();
-            if n > self.cfg.max_postings {
+            let cap = if blocking::LOOSE_RULES.contains(&rule) {
+                self.cfg.max_loose_postings
+            } else {
+                self.cfg.max_postings
+            };
+            if n > cap {
                 stats.keys_skipped += 1;
                 continue;
             }
