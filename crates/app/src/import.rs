@@ -37,6 +37,7 @@ const WANT: pulang_matching::Want = pulang_matching::Want {
     limit: CANDIDATES,
     min_probability: REVIEW_MIN,
     same_identifier: true,
+    from_slot: 0,
 };
 /// Identifier fields of the matching engine: an exact one sends a row to review even when the
 /// engine's score is low (phones are shared and passed on, NIKs are mistyped: a person decides).
@@ -268,16 +269,41 @@ struct Classifier {
     imported: HashMap<String, String>,
     /// Row key → the first row of this list with it.
     first_of_key: HashMap<String, usize>,
+    /// Moved to the blocking pool for each chunk.
+    matching: OwnRows,
+}
+
+/// The matching state of an import: its own rows, and which register entries are its own.
+struct OwnRows {
     /// The rows this import registers (or would, in a dry run): the same person twice in one
-    /// list is found here. Slot `i` is row `own_rows[i]`.
-    own: pulang_matching::Index,
-    own_rows: Vec<usize>,
-    /// People this import registered: left out of register look-ups, as `own` covers them
+    /// list is found here. Slot `i` is row `rows[i]`.
+    index: pulang_matching::Index,
+    rows: Vec<usize>,
+    /// People this import registered: left out of register look-ups, as `index` covers them
     /// (a dry run and the real import then classify alike).
     mine: HashSet<String>,
     /// When the import started (Unix ms): people registered before cannot be in `mine`, which
     /// spares hashing every candidate's id.
     started: i64,
+}
+
+impl OwnRows {
+    fn new() -> OwnRows {
+        OwnRows {
+            index: pulang_matching::Index::new(crate::index::ref_year()),
+            rows: Vec::new(),
+            mine: HashSet::new(),
+            started: crate::now_ms() - 1,
+        }
+    }
+
+    fn cands(&self, found: Vec<pulang_matching::Candidate>) -> impl Iterator<Item = Cand> + '_ {
+        found.into_iter().map(|c| Cand {
+            who: Who::Row(self.rows[c.slot as usize]),
+            probability: c.probability,
+            reasons: reasons_of(&c.reasons),
+        })
+    }
 }
 
 /// The people the rows registered or matched.
@@ -474,10 +500,7 @@ impl App {
         let mut cls = Classifier {
             imported: self.store.imported_rows(&site.id).await?,
             first_of_key: HashMap::new(),
-            own: pulang_matching::Index::new(crate::index::ref_year()),
-            own_rows: Vec::new(),
-            mine: HashSet::new(),
-            started: crate::now_ms() - 1,
+            matching: OwnRows::new(),
         };
         let mut persons = Persons {
             rows: &parsed.rows,
@@ -510,7 +533,9 @@ impl App {
                 });
             classified?;
             let registered = registered?;
-            cls.mine.extend(registered.iter().map(|r| r.id.clone()));
+            cls.matching
+                .mine
+                .extend(registered.iter().map(|r| r.id.clone()));
             let mut index = self.index.write().await;
             for rec in &registered {
                 index.upsert(&crate::people::summary(rec));
@@ -556,56 +581,73 @@ impl App {
         Ok(report)
     }
 
-    /// Classifies the valid rows of a chunk: candidates from the register (in parallel, on
-    /// the blocking pool) and from this import's own rows (in order, as each row may match
-    /// the one before it).
+    /// Classifies the valid rows of a chunk, on the blocking pool (the writes of the chunk
+    /// before go on meanwhile). Each row's candidates come from the register and from this
+    /// import's rows before it: those of earlier chunks are looked up in parallel with the
+    /// register, those of this chunk in order, as each row may be the one before it.
     async fn classify(
         &self,
         filter: &pulang_store::SiteFilter,
         cls: &mut Classifier,
         items: &mut [Item],
     ) -> Result<(), AppError> {
-        let recs: Vec<RawRecord> = items
+        let recs: Vec<(usize, RawRecord)> = items
             .iter()
-            .filter_map(|it| it.valid.as_ref().map(|v| v.rec.clone()))
+            .enumerate()
+            .filter_map(|(k, it)| it.valid.as_ref().map(|v| (k, v.rec.clone())))
             .collect();
         if recs.is_empty() {
             return Ok(());
         }
+        let rows: Vec<usize> = items.iter().map(|it| it.idx).collect();
         let app = self.clone();
         let filter = filter.clone();
-        let mine = std::mem::take(&mut cls.mine);
-        let started = cls.started;
-        let (found, mine) = tokio::task::spawn_blocking(move || {
+        let placeholder = OwnRows {
+            index: pulang_matching::Index::new(0),
+            rows: Vec::new(),
+            mine: HashSet::new(),
+            started: cls.matching.started,
+        };
+        let mut own = std::mem::replace(&mut cls.matching, placeholder);
+        let (plans, own) = tokio::task::spawn_blocking(move || {
             let index = app.index.blocking_read();
+            let (started, mine) = (own.started, &own.mine);
             let keep = |e: &Entry| e.created_at < started || !mine.contains(&e.id);
-            let found: Vec<Vec<Cand>> = recs
+            let earlier = &own.index;
+            let found: Vec<(Vec<Cand>, Vec<pulang_matching::Candidate>)> = recs
                 .par_iter()
-                .map(|r| register_candidates(&index, &filter, r, &keep))
+                .map(|(_, r)| {
+                    let reg = register_candidates(&index, &filter, r, &keep);
+                    (reg, earlier.query_with(r, &WANT, &|_| true).0)
+                })
                 .collect();
             drop(index);
-            (found, mine)
+            let chunk_start = own.index.len() as u32;
+            let this_chunk = pulang_matching::Want {
+                from_slot: chunk_start,
+                ..WANT
+            };
+            let mut plans = Vec::with_capacity(recs.len());
+            for ((k, r), (mut cands, earlier)) in recs.into_iter().zip(found) {
+                cands.extend(own.cands(earlier));
+                let now = own.index.query_with(&r, &this_chunk, &|_| true).0;
+                cands.extend(own.cands(now));
+                cands.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+                cands.truncate(CANDIDATES);
+                let plan = decide(cands);
+                if matches!(plan, Plan::Create | Plan::Review { .. }) {
+                    own.index.insert(&r);
+                    own.rows.push(rows[k]);
+                }
+                plans.push((k, plan));
+            }
+            (plans, own)
         })
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-        cls.mine = mine;
-        let mut found = found.into_iter();
-        for it in items.iter_mut() {
-            let Some(v) = &it.valid else { continue };
-            let mut cands = found.next().unwrap_or_default();
-            for c in cls.own.query_with(&v.rec, &WANT, &|_| true).0 {
-                cands.push(Cand {
-                    who: Who::Row(cls.own_rows[c.slot as usize]),
-                    probability: c.probability,
-                    reasons: reasons_of(&c.reasons),
-                });
-            }
-            cands.sort_by(|a, b| b.probability.total_cmp(&a.probability));
-            it.plan = decide(cands);
-            if matches!(it.plan, Plan::Create | Plan::Review { .. }) {
-                cls.own.insert(&v.rec);
-                cls.own_rows.push(it.idx);
-            }
+        cls.matching = own;
+        for (k, plan) in plans {
+            items[k].plan = plan;
         }
         Ok(())
     }

@@ -189,6 +189,7 @@ impl NameIndex {
             limit,
             min_probability,
             same_identifier: false,
+            from_slot: 0,
         };
         self.possible_matches_where(filter, rec, &want, &|_| true)
     }

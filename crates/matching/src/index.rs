@@ -84,6 +84,8 @@ pub struct Want {
     /// Also candidates below `min_probability` whose phone, NIK or passport is the same: one
     /// identifier under another name is worth a look even when unlikely.
     pub same_identifier: bool,
+    /// Only slots from this one on: the entries added since (0: all).
+    pub from_slot: u32,
 }
 
 /// What a query looked at.
@@ -595,6 +597,7 @@ impl Index {
             limit,
             min_probability,
             same_identifier: false,
+            from_slot: 0,
         };
         self.query_with(rec, &want, allow)
     }
@@ -629,8 +632,10 @@ impl Index {
                 continue;
             }
             stats.postings += n;
-            slots.extend(bulk.iter().map(|&e| e as u32));
-            slots.extend_from_slice(delta);
+            // A key's bulk postings are sorted by slot (the fingerprint being the same).
+            let from = bulk.partition_point(|&e| (e as u32) < want.from_slot);
+            slots.extend(bulk[from..].iter().map(|&e| e as u32));
+            slots.extend(delta.iter().filter(|&&s| s >= want.from_slot));
         }
         // Sorted slots also read the records in memory order.
         slots.sort_unstable();
@@ -1041,6 +1046,7 @@ mod tests {
                     limit: usize::MAX,
                     min_probability: min_p,
                     same_identifier: false,
+                    from_slot: 0,
                 };
                 let (got, st) = ix.query_with(q, &want, ALL);
                 assert_eq!(got, all, "{q:?} at {min_p}");
@@ -1050,6 +1056,31 @@ mod tests {
         }
         // The point of it: most candidates never need their names compared.
         assert!(pruned > kept, "pruned {pruned}, compared fully {kept}");
+    }
+
+    /// `from_slot` answers as `allow` would for the newer entries, in the bulk and the delta.
+    #[test]
+    fn from_slot_sees_only_newer_entries() {
+        let today = time::macros::date!(2026 - 02 - 15);
+        let data = synth::generate(9, 1200, today);
+        let recs: Vec<RawRecord> = data.iter().map(|s| s.record.clone()).collect();
+        let mut ix = Index::build(&recs[..600], 2026);
+        for r in &recs[600..1000] {
+            ix.insert(r);
+        }
+        for from in [0u32, 300, 600, 800] {
+            for q in &recs[1000..] {
+                let want = Want {
+                    limit: 10,
+                    min_probability: 0.0,
+                    same_identifier: false,
+                    from_slot: from,
+                };
+                let got = ix.query_with(q, &want, ALL).0;
+                let expected = ix.query(q, 10, 0.0, &|s| s >= from);
+                assert_eq!(got, expected);
+            }
+        }
     }
 
     #[test]
@@ -1064,6 +1095,7 @@ mod tests {
             limit: 5,
             min_probability: 0.5,
             same_identifier: false,
+            from_slot: 0,
         };
         assert!(ix.query_with(&q, &want, ALL).0.is_empty());
         want.same_identifier = true;
