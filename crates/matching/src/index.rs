@@ -98,12 +98,12 @@ pub struct QueryStats {
     pub keys_skipped: usize,
     /// Postings read, repeats included.
     pub postings: usize,
-    /// Distinct live slots that passed `allow` and were compared.
+    /// Distinct live slots looked at (their cheap fields at least).
     pub compared: usize,
-    /// Distinct slots dropped as tombstones or by `allow`.
+    /// Distinct slots dropped as tombstones, or by `allow` (asked only of those not pruned).
     pub filtered: usize,
-    /// Compared slots ruled out by their cheap fields, the name not compared: even an exact
-    /// name could not have lifted them to `min_probability`.
+    /// Slots looked at and ruled out by their cheap fields, the name not compared: even an
+    /// exact name could not have lifted them to `min_probability`.
     pub pruned: usize,
 }
 
@@ -341,6 +341,113 @@ impl Counts {
     }
 }
 
+/// The fields [`compare::cheap`] reads, packed into 40 bytes per entry: enough to bound a
+/// candidate's score without reading its record (several cache lines away), which most
+/// candidates of a large register then fail. Hashes may collide and a second phone is not
+/// kept: either only loosens the bound.
+#[derive(Debug, Clone, Copy, Default)]
+struct Brief {
+    birth: Option<normalize::BirthInfo>,
+    /// The first phone (E.164 as a number), 0 for none.
+    phone: u64,
+    passport_ocr: u64,
+    nik: u32,
+    province: u32,
+    sex: u8,
+    flags: u8,
+}
+
+impl Brief {
+    const MORE_PHONES: u8 = 1;
+    const NIK: u8 = 2;
+    const PASSPORT: u8 = 4;
+    const PROVINCE: u8 = 8;
+
+    fn of(p: &Prepared) -> Brief {
+        let mut flags = 0;
+        if p.phones.len() > 1 {
+            flags |= Brief::MORE_PHONES;
+        }
+        if p.nik.is_some() {
+            flags |= Brief::NIK;
+        }
+        if p.passport.is_some() {
+            flags |= Brief::PASSPORT;
+        }
+        if p.province != 0 {
+            flags |= Brief::PROVINCE;
+        }
+        Brief {
+            birth: p.birth,
+            phone: p.phones.first().copied().unwrap_or(0),
+            passport_ocr: p.passport_ocr,
+            nik: p.nik.map_or(0, |n| normalize::hash(&n) as u32),
+            province: p.province as u32,
+            sex: p.sex,
+            flags,
+        }
+    }
+
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// Whether the records briefed may have a phone, NIK or passport in common.
+    fn may_share_identifier(&self, r: &Brief) -> bool {
+        (self.phone != 0
+            && r.phone != 0
+            && (self.phone == r.phone || self.has(Brief::MORE_PHONES) || r.has(Brief::MORE_PHONES)))
+            || (self.has(Brief::NIK) && r.has(Brief::NIK) && self.nik == r.nik)
+            || (self.has(Brief::PASSPORT)
+                && r.has(Brief::PASSPORT)
+                && self.passport_ocr == r.passport_ocr)
+    }
+
+    /// At least [`Model::partial_score`] of [`compare::cheap`] for the records briefed.
+    fn bound(&self, r: &Brief, m: &Model) -> f64 {
+        let best = |f: usize, levels: &[u8]| {
+            levels
+                .iter()
+                .map(|&l| m.field_weight(f, l))
+                .fold(f64::NEG_INFINITY, f64::max)
+        };
+        let mut w = m.prior();
+        w += m.field_weight(1, compare::births(self.birth.as_ref(), r.birth.as_ref()));
+        if self.phone != 0 && r.phone != 0 {
+            w += if self.has(Brief::MORE_PHONES) || r.has(Brief::MORE_PHONES) {
+                best(2, &[0, 1, 2])
+            } else {
+                m.field_weight(2, compare::phones(&[self.phone], &[r.phone]))
+            };
+        }
+        if self.has(Brief::NIK) && r.has(Brief::NIK) {
+            w += if self.nik == r.nik {
+                best(3, &[0, 1, 2])
+            } else {
+                best(3, &[1, 2])
+            };
+        }
+        if self.has(Brief::PASSPORT) && r.has(Brief::PASSPORT) {
+            w += if self.passport_ocr == r.passport_ocr {
+                best(4, &[0, 1, 2])
+            } else {
+                best(4, &[1, 2])
+            };
+        }
+        if self.sex != 0 && r.sex != 0 {
+            w += m.field_weight(5, u8::from(self.sex != r.sex));
+        }
+        if self.has(Brief::PROVINCE) && r.has(Brief::PROVINCE) {
+            w += if self.province == r.province {
+                best(6, &[0, 1])
+            } else {
+                m.field_weight(6, 1)
+            };
+        }
+        w
+    }
+}
+
 /// A register of people for one-vs-many matching at intake.
 ///
 /// A *slot* is a register entry's position: slot `i` of [`Index::build`] is `records[i]`, and
@@ -357,6 +464,8 @@ pub struct Index {
     /// Records of an arrival already in the register, on average; sets the prior.
     expected: f64,
     records: Vec<Prepared>,
+    /// `briefs[i]` summarises `records[i]`.
+    briefs: Vec<Brief>,
     live: Vec<bool>,
     live_count: usize,
     postings: Postings,
@@ -398,6 +507,7 @@ impl Index {
             expected: cfg.expected_matches.unwrap_or(INTAKE_EXPECTED_MATCHES),
             cfg,
             records: Vec::new(),
+            briefs: Vec::new(),
             live: Vec::new(),
             live_count: 0,
             postings: Postings::default(),
@@ -429,6 +539,7 @@ impl Index {
             })
             .reduce(Counts::default, Counts::merge);
         records.par_iter_mut().for_each(slim);
+        let briefs = records.par_iter().map(Brief::of).collect();
         let live = vec![true; records.len()];
         let postings = Postings::build(&records, &live);
         let (model, expected) = match trained {
@@ -445,6 +556,7 @@ impl Index {
             expected,
             live_count: records.len(),
             records,
+            briefs,
             live,
             postings,
             counts,
@@ -495,6 +607,7 @@ impl Index {
         let keys = distinct_keys(&p, &mut Vec::new());
         self.postings.add(&keys, slot);
         self.counts.add(&p);
+        self.briefs.push(Brief::of(&p));
         self.records.push(p);
         self.live.push(true);
         self.live_count += 1;
@@ -510,6 +623,7 @@ impl Index {
             return;
         }
         let p = prepare_stored(rec, self.ref_year);
+        self.briefs[i] = Brief::of(&p);
         let old = std::mem::replace(&mut self.records[i], p);
         let mut scratch = Vec::new();
         if self.live[i] {
@@ -534,6 +648,7 @@ impl Index {
             return;
         }
         let old = std::mem::take(&mut self.records[i]);
+        self.briefs[i] = Brief::default();
         self.counts.sub(&old);
         self.postings
             .remove(&distinct_keys(&old, &mut Vec::new()), slot);
@@ -640,11 +755,11 @@ impl Index {
         // Sorted slots also read the records in memory order.
         slots.sort_unstable();
         slots.dedup();
-        let before = slots.len();
-        slots.retain(|&s| self.is_live(s) && allow(s));
-        stats.filtered = before - slots.len();
+        let distinct = slots.len();
+        slots.retain(|&s| self.is_live(s));
         stats.compared = slots.len();
         if want.limit == 0 || slots.is_empty() {
+            stats.filtered = distinct - slots.len();
             return (Vec::new(), stats);
         }
         // NaN or ≤ 0 keeps every candidate.
@@ -664,6 +779,18 @@ impl Index {
         } else {
             self.model.best_weight(compare::FIELDS - 1)
         };
+        // First from the briefs alone (most candidates of a large register end here), then
+        // the caller's filter, then the cheap fields of the record itself.
+        let qb = Brief::of(&q);
+        slots.retain(|&s| {
+            let rb = &self.briefs[s as usize];
+            qb.bound(rb, &self.model) + headroom >= min_w
+                || (want.same_identifier && qb.may_share_identifier(rb))
+        });
+        let pruned = stats.compared - slots.len();
+        let before = slots.len();
+        slots.retain(|&s| allow(s));
+        stats.filtered = distinct - stats.compared + before - slots.len();
         let same_identifier = |v: &Vector| want.same_identifier && (2..=4).any(|f| v[f] == 0);
         let score = |&s: &u32| -> Scored {
             let r = &self.records[s as usize];
@@ -687,7 +814,7 @@ impl Index {
             }
             (hits, pruned)
         };
-        let (mut hits, pruned) = if slots.len() >= PARALLEL_FROM {
+        let (mut hits, pruned_late) = if slots.len() >= PARALLEL_FROM {
             slots
                 .par_iter()
                 .with_min_len(256)
@@ -703,7 +830,7 @@ impl Index {
         } else {
             slots.iter().map(score).fold((Vec::new(), 0), collect)
         };
-        stats.pruned = pruned;
+        stats.pruned = pruned + pruned_late;
         let limit = want.limit;
         let best_first = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         if hits.len() > limit {
@@ -1079,6 +1206,35 @@ mod tests {
                 let got = ix.query_with(q, &want, ALL).0;
                 let expected = ix.query(q, 10, 0.0, &|s| s >= from);
                 assert_eq!(got, expected);
+            }
+        }
+    }
+
+    /// The brief's bound is never below the score of the cheap fields it stands for, and it
+    /// says "may share an identifier" whenever one is shared.
+    #[test]
+    fn brief_bounds_the_cheap_score() {
+        let today = time::macros::date!(2026 - 02 - 15);
+        let data = synth::generate(13, 3000, today);
+        let recs: Vec<RawRecord> = data.iter().map(|s| s.record.clone()).collect();
+        let ix = Index::build(&recs, 2026);
+        let prepared: Vec<Prepared> = recs.iter().map(|r| normalize::prepare(r, 2026)).collect();
+        let mut rng = SplitMix64::new(3);
+        // Neighbours in the synthetic data are often the same person: both kinds of pair.
+        for _ in 0..20_000 {
+            let a = rng.below(3000) as usize;
+            let b = if rng.chance(50) {
+                (a + 1).min(2999)
+            } else {
+                rng.below(3000) as usize
+            };
+            let (p, r) = (&prepared[a], &prepared[b]);
+            let v = compare::cheap(p, r);
+            let exact = ix.model.partial_score(&v);
+            let bound = Brief::of(p).bound(&Brief::of(r), &ix.model);
+            assert!(bound >= exact - 1e-9, "{bound} < {exact} for {v:?}");
+            if (2..=4).any(|f| v[f] == 0) {
+                assert!(Brief::of(p).may_share_identifier(&Brief::of(r)));
             }
         }
     }

@@ -347,6 +347,15 @@ impl Model {
         (u - f64::from(tf)).clamp(TF_MIN, TF_MAX)
     }
 
+    /// What field `f` at `level` adds to a score (nothing when [`MISSING`]).
+    pub fn field_weight(&self, f: usize, level: u8) -> f64 {
+        if level == MISSING {
+            0.0
+        } else {
+            self.weights[f][level as usize]
+        }
+    }
+
     /// The most field `f` can add to a score: its best level's weight, and at least 0 (the
     /// field may be missing on the other side).
     pub fn best_weight(&self, f: usize) -> f64 {
