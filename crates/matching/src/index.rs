@@ -782,8 +782,12 @@ impl Index {
         // First from the briefs alone (most candidates of a large register end here), then
         // the caller's filter, then the cheap fields of the record itself.
         let qb = Brief::of(&q);
-        slots.retain(|&s| {
-            let rb = &self.briefs[s as usize];
+        // Copied out first: a loop of plain loads lets the processor fetch many at once,
+        // where the bound's branches between loads would wait for each.
+        let briefs: Vec<Brief> = slots.iter().map(|&s| self.briefs[s as usize]).collect();
+        let mut briefs = briefs.iter();
+        slots.retain(|_| {
+            let rb = briefs.next().expect("one brief per slot");
             qb.bound(rb, &self.model) + headroom >= min_w
                 || (want.same_identifier && qb.may_share_identifier(rb))
         });
