@@ -45,6 +45,17 @@ pub async fn run(args: ImportArgs, op: &AccessScope) -> anyhow::Result<ExitCode>
         return revert(&args, batch, op).await;
     }
     let file = args.file.clone().context("a file to import is required")?;
+    // The size first: a 2 GB file is refused without being read into memory.
+    let size = std::fs::metadata(&file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    if size > pulang_import::MAX_FILE_BYTES as u64 {
+        let e = pulang_import::ImportError::TooLarge {
+            size_mb: usize::try_from(size.div_ceil(1 << 20)).unwrap_or(usize::MAX),
+            limit_mb: pulang_import::MAX_FILE_BYTES >> 20,
+        };
+        anyhow::bail!("{}: {e}", file.display());
+    }
     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut overrides = Vec::new();
     for m in &args.maps {
