@@ -1,7 +1,7 @@
 //! The in-memory indexes: decrypted, folded names for partial, case- and accent-insensitive
 //! search, and the matching index for possible matches at intake. Built from the store at
 //! start-up and kept current by this process's writes; never written to disk.
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use pulang_domain::text::fold;
 use pulang_domain::PersonDetails;
@@ -253,10 +253,12 @@ impl NameIndex {
         let case_q = query.trim().to_ascii_uppercase();
         let mut total = 0;
         let mut page = Vec::new();
-        let mut seen: HashSet<&str> = HashSet::new();
+        // Positions already counted: a merged record's hit shows the kept person, who may be a
+        // hit too. A bitmap, as a short query can hit most of the register.
+        let mut seen = vec![0u64; self.entries.len().div_ceil(64)];
         // With words, only the entries that hold them (and case-number prefixes) are looked at.
-        let candidates: Box<dyn Iterator<Item = &Entry>> = if words.is_empty() {
-            Box::new(self.entries.iter().rev())
+        let candidates: Box<dyn Iterator<Item = usize>> = if words.is_empty() {
+            Box::new((0..self.entries.len()).rev())
         } else {
             let mut c = self.words.candidates(&words);
             if case_q.len() >= 3 {
@@ -264,13 +266,12 @@ impl NameIndex {
                 c.sort_unstable();
                 c.dedup();
             }
-            Box::new(
-                c.into_iter()
-                    .rev()
-                    .filter_map(|i| self.entries.get(i as usize)),
-            )
+            Box::new(c.into_iter().rev().map(|i| i as usize))
         };
-        for e in candidates {
+        for i in candidates {
+            let Some(e) = self.entries.get(i) else {
+                continue;
+            };
             if !filter.allows(&e.site_id) || e.haystack.is_empty() {
                 continue;
             }
@@ -281,12 +282,19 @@ impl NameIndex {
                 continue;
             }
             // A merged record's name finds the person it was merged into.
-            let Some(shown) = self.resolve(&e.id) else {
-                continue;
+            let (shown_at, shown) = if e.merged_into.is_none() {
+                (i, e)
+            } else {
+                let Some(shown) = self.resolve(&e.id) else {
+                    continue;
+                };
+                (self.pos[&shown.id], shown)
             };
-            if !filter.allows(&shown.site_id) || !seen.insert(shown.id.as_str()) {
+            let bit = 1u64 << (shown_at % 64);
+            if !filter.allows(&shown.site_id) || seen[shown_at / 64] & bit != 0 {
                 continue;
             }
+            seen[shown_at / 64] |= bit;
             if total >= offset && page.len() < limit {
                 page.push(shown);
             }

@@ -50,14 +50,14 @@ impl WordIndex {
     pub fn candidates(&self, query_words: &[String]) -> Vec<u32> {
         let mut best: Option<Vec<u32>> = None;
         for q in query_words {
-            let mut set: Vec<u32> = Vec::new();
-            for (id, w) in self.words.iter().enumerate() {
-                if w.contains(q.as_str()) {
-                    set.extend_from_slice(&self.postings[id]);
-                }
-            }
-            set.sort_unstable();
-            set.dedup();
+            let lists: Vec<&[u32]> = self
+                .words
+                .iter()
+                .zip(&self.postings)
+                .filter(|(w, _)| w.contains(q.as_str()))
+                .map(|(_, p)| p.as_slice())
+                .collect();
+            let set = union(&lists);
             if best.as_ref().is_none_or(|b| set.len() < b.len()) {
                 best = Some(set);
             }
@@ -76,6 +76,37 @@ impl WordIndex {
             .map(|(_, &p)| p)
             .collect()
     }
+}
+
+/// The ascending union of ascending lists. A short query ("a") joins lists that together
+/// cover most of the register: those are marked in a bitmap, which costs a pass over the
+/// positions instead of sorting millions.
+fn union(lists: &[&[u32]]) -> Vec<u32> {
+    let total: usize = lists.iter().map(|l| l.len()).sum();
+    let max = lists
+        .iter()
+        .filter_map(|l| l.last())
+        .max()
+        .map_or(0, |&m| m as usize + 1);
+    if total < max / 8 {
+        let mut set: Vec<u32> = lists.iter().flat_map(|l| l.iter().copied()).collect();
+        set.sort_unstable();
+        set.dedup();
+        return set;
+    }
+    let mut bits = vec![0u64; max.div_ceil(64)];
+    for &p in lists.iter().flat_map(|l| l.iter()) {
+        bits[p as usize / 64] |= 1 << (p % 64);
+    }
+    let mut set = Vec::with_capacity(total.min(max));
+    for (i, &word) in bits.iter().enumerate() {
+        let mut w = word;
+        while w != 0 {
+            set.push((i * 64) as u32 + w.trailing_zeros());
+            w &= w - 1;
+        }
+    }
+    set
 }
 
 #[cfg(test)]
@@ -98,5 +129,23 @@ mod tests {
         // An edit of an older entry keeps the postings sorted.
         w.add(0, "siti aisyah", "PNH-2026-000001");
         assert_eq!(w.candidates(&["aisyah".into()]), vec![0, 2]);
+    }
+
+    #[test]
+    fn union_by_sorting_or_by_bitmap_agree() {
+        let a: Vec<u32> = (0..1000).step_by(3).collect();
+        let b: Vec<u32> = (0..1000).step_by(5).collect();
+        let c: Vec<u32> = vec![7, 999_999];
+        let sorted = |lists: &[&Vec<u32>]| {
+            let mut v: Vec<u32> = lists.iter().flat_map(|l| l.iter().copied()).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        // Sparse (sorted) and dense (bitmap) inputs.
+        assert_eq!(union(&[&a, &b, &c]), sorted(&[&a, &b, &c]));
+        assert_eq!(union(&[&a, &b]), sorted(&[&a, &b]));
+        assert_eq!(union(&[]), Vec::<u32>::new());
+        assert_eq!(union(&[&[], &[3]]), vec![3]);
     }
 }
