@@ -262,9 +262,7 @@ impl NameIndex {
         } else {
             let mut c = self.words.candidates(&words);
             if case_q.len() >= 3 {
-                c.extend(self.words.case_prefix(&case_q));
-                c.sort_unstable();
-                c.dedup();
+                c = crate::words::union(&[&c, &self.words.case_prefix(&case_q)]);
             }
             Box::new(c.into_iter().rev().map(|i| i as usize))
         };
