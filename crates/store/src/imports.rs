@@ -612,13 +612,75 @@ impl Store {
 
     /// Reverts an import batch: removes the people it registered (unless work was done on them
     /// since: edits, screenings, other arrivals, merges, reviews decided), forgets its links to
-    /// people already registered, and marks the batch reverted. One transaction; audited.
+    /// people already registered, and marks the batch reverted. Audited.
+    ///
+    /// People are removed [`REVERT_CHUNK`] at a time, one transaction each, so that reverting a
+    /// list of 100,000 does not hold the writer (and every desk waiting on it) for minutes.
+    /// Each person goes whole or not at all; a revert interrupted part-way leaves the batch
+    /// "done" with fewer people, and running it again completes it.
     pub async fn revert_import(
         &self,
         actor: &Actor,
         site_ids: &[String],
         batch_id: &str,
     ) -> Result<RevertReport, StoreError> {
+        self.revert_import_in_chunks(actor, site_ids, batch_id, REVERT_CHUNK)
+            .await
+    }
+
+    /// [`Store::revert_import`] with `chunk` people per transaction (tests use small chunks).
+    #[doc(hidden)]
+    pub async fn revert_import_in_chunks(
+        &self,
+        actor: &Actor,
+        site_ids: &[String],
+        batch_id: &str,
+        chunk: usize,
+    ) -> Result<RevertReport, StoreError> {
+        let chunk = i64::try_from(chunk.max(1)).unwrap_or(i64::MAX);
+        let mut report = RevertReport::default();
+        // People in ascending id order; each chunk starts after the last one done.
+        let mut after = String::new();
+        loop {
+            let (actor, sites, batch, from) = (
+                actor.username.clone(),
+                site_ids.to_vec(),
+                batch_id.to_string(),
+                after.clone(),
+            );
+            let (part, last) = self
+                .write(move |conn| {
+                    Box::pin(async move {
+                        let site = revertible(conn, &sites, &batch).await?;
+                        let people: Vec<String> = sqlx::query(
+                            "SELECT DISTINCT person_id FROM import_rows \
+                             WHERE batch_id = $1 AND person_id > $2 ORDER BY person_id LIMIT $3",
+                        )
+                        .bind(&batch)
+                        .bind(&from)
+                        .bind(chunk)
+                        .fetch_all(&mut *conn)
+                        .await?
+                        .iter()
+                        .map(|r| r.try_get(0))
+                        .collect::<Result<_, _>>()?;
+                        let mut part = RevertReport::default();
+                        for pid in &people {
+                            revert_person(conn, &actor, &site, &batch, pid, &mut part).await?;
+                        }
+                        Ok((part, people.last().cloned()))
+                    })
+                })
+                .await?;
+            report.removed += part.removed;
+            report.removed_ids.extend(part.removed_ids);
+            report.unlinked += part.unlinked;
+            report.kept.extend(part.kept);
+            match last {
+                Some(l) => after = l,
+                None => break,
+            }
+        }
         let (actor, sites, batch) = (
             actor.username.clone(),
             site_ids.to_vec(),
@@ -626,67 +688,7 @@ impl Store {
         );
         self.write(move |conn| {
             Box::pin(async move {
-                let row = sqlx::query("SELECT site_id, status FROM import_batches WHERE id = $1")
-                    .bind(&batch)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                let site: String = row.try_get(0)?;
-                let status: String = row.try_get(1)?;
-                if !sites.contains(&site) {
-                    return Err(StoreError::NotFound);
-                }
-                if status == "reverted" {
-                    return Err(StoreError::Conflict(
-                        "this import has already been reverted".into(),
-                    ));
-                }
-                let rows =
-                    sqlx::query("SELECT person_id, outcome FROM import_rows WHERE batch_id = $1")
-                        .bind(&batch)
-                        .fetch_all(&mut *conn)
-                        .await?;
-                let mut report = RevertReport::default();
-                for r in &rows {
-                    let pid: String = r.try_get(0)?;
-                    let outcome: String = r.try_get(1)?;
-                    if outcome == "matched" {
-                        report.unlinked += 1;
-                        continue;
-                    }
-                    if let Some(reason) = kept_because(conn, &pid, &batch).await? {
-                        report.kept.push((pid, reason));
-                        continue;
-                    }
-                    for sql in [
-                        "DELETE FROM import_rows WHERE person_id = $1",
-                        "DELETE FROM match_reviews WHERE left_id = $1 OR right_id = $2",
-                        "DELETE FROM person_flags WHERE person_id = $1",
-                        "DELETE FROM milestones WHERE person_id = $1",
-                        "DELETE FROM person_lookup WHERE person_id = $1",
-                        "DELETE FROM person_history WHERE person_id = $1",
-                        "DELETE FROM encounters WHERE person_id = $1",
-                        "DELETE FROM people WHERE id = $1",
-                    ] {
-                        let mut q = sqlx::query(sql).bind(&pid);
-                        if sql.contains("$2") {
-                            q = q.bind(&pid);
-                        }
-                        q.execute(&mut *conn).await?;
-                    }
-                    append(
-                        conn,
-                        NewEvent {
-                            actor: &actor,
-                            site: &site,
-                            action: "person.delete",
-                            subject: &pid,
-                        },
-                    )
-                    .await?;
-                    report.removed += 1;
-                    report.removed_ids.push(pid);
-                }
+                let site = revertible(conn, &sites, &batch).await?;
                 sqlx::query("DELETE FROM encounters WHERE batch_id = $1")
                     .bind(&batch)
                     .execute(&mut *conn)
@@ -711,14 +713,102 @@ impl Store {
                     },
                 )
                 .await?;
-                Ok(report)
+                Ok(())
             })
         })
-        .await
+        .await?;
+        Ok(report)
     }
 }
 
 /// Why a person registered by an import must not be removed with it, if they must not.
+/// People removed per transaction by [`Store::revert_import`].
+const REVERT_CHUNK: usize = 2_000;
+
+/// The site of a batch that `sites` may revert and that is not reverted yet.
+async fn revertible(
+    conn: &mut AnyConnection,
+    sites: &[String],
+    batch: &str,
+) -> Result<String, StoreError> {
+    let row = sqlx::query("SELECT site_id, status FROM import_batches WHERE id = $1")
+        .bind(batch)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let site: String = row.try_get(0)?;
+    let status: String = row.try_get(1)?;
+    if !sites.contains(&site) {
+        return Err(StoreError::NotFound);
+    }
+    if status == "reverted" {
+        return Err(StoreError::Conflict(
+            "this import has already been reverted".into(),
+        ));
+    }
+    Ok(site)
+}
+
+/// Reverts what batch `batch` did to person `pid`: a row that matched them is a link to forget
+/// (at the end, with the batch's encounters); a person the batch registered is removed with
+/// everything written for them, unless work was done on them since.
+async fn revert_person(
+    conn: &mut AnyConnection,
+    actor: &str,
+    site: &str,
+    batch: &str,
+    pid: &str,
+    report: &mut RevertReport,
+) -> Result<(), StoreError> {
+    let outcomes: Vec<String> =
+        sqlx::query("SELECT outcome FROM import_rows WHERE batch_id = $1 AND person_id = $2")
+            .bind(batch)
+            .bind(pid)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+    let matched = outcomes.iter().filter(|o| *o == "matched").count();
+    report.unlinked += matched;
+    if matched == outcomes.len() {
+        return Ok(());
+    }
+    if let Some(reason) = kept_because(conn, pid, batch).await? {
+        report.kept.push((pid.to_string(), reason));
+        return Ok(());
+    }
+    for sql in [
+        "DELETE FROM import_rows WHERE person_id = $1",
+        "DELETE FROM match_reviews WHERE left_id = $1 OR right_id = $2",
+        "DELETE FROM person_flags WHERE person_id = $1",
+        "DELETE FROM milestones WHERE person_id = $1",
+        "DELETE FROM person_lookup WHERE person_id = $1",
+        "DELETE FROM person_history WHERE person_id = $1",
+        "DELETE FROM encounters WHERE person_id = $1",
+        "DELETE FROM people WHERE id = $1",
+    ] {
+        let mut q = sqlx::query(sql).bind(pid);
+        if sql.contains("$2") {
+            q = q.bind(pid);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    append(
+        conn,
+        NewEvent {
+            actor,
+            site,
+            action: "person.delete",
+            subject: pid,
+        },
+    )
+    .await?;
+    report.removed += 1;
+    report.removed_ids.push(pid.to_string());
+    Ok(())
+}
+
 async fn kept_because(
     conn: &mut AnyConnection,
     pid: &str,

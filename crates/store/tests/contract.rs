@@ -1855,8 +1855,10 @@ async fn check_import_revert(store: Store, raw: RawDb) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err}");
+    // One person per transaction: the matched link, the removal and the kept person each in a
+    // chunk of their own.
     let rep = store
-        .revert_import(&operator(), std::slice::from_ref(&pnh.id), &batch.id)
+        .revert_import_in_chunks(&operator(), std::slice::from_ref(&pnh.id), &batch.id, 1)
         .await
         .unwrap();
     assert_eq!(rep.removed, 1);
