@@ -760,15 +760,19 @@ async fn revert_person(
     pid: &str,
     report: &mut RevertReport,
 ) -> Result<(), StoreError> {
-    let outcomes: Vec<String> =
-        sqlx::query("SELECT outcome FROM import_rows WHERE batch_id = $1 AND person_id = $2")
-            .bind(batch)
-            .bind(pid)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?;
+    // By person only: a person has a handful of rows, a batch a hundred thousand, and without
+    // statistics SQLite may pick the batch's index for `batch_id = … AND person_id = …`.
+    let mut outcomes: Vec<String> = Vec::new();
+    for r in sqlx::query("SELECT batch_id, outcome FROM import_rows WHERE person_id = $1")
+        .bind(pid)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let b: String = r.try_get(0)?;
+        if b == batch {
+            outcomes.push(r.try_get(1)?);
+        }
+    }
     let matched = outcomes.iter().filter(|o| *o == "matched").count();
     report.unlinked += matched;
     if matched == outcomes.len() {
