@@ -602,13 +602,8 @@ impl App {
         let rows: Vec<usize> = items.iter().map(|it| it.idx).collect();
         let app = self.clone();
         let filter = filter.clone();
-        let placeholder = OwnRows {
-            index: pulang_matching::Index::new(0),
-            rows: Vec::new(),
-            mine: HashSet::new(),
-            started: cls.matching.started,
-        };
-        let mut own = std::mem::replace(&mut cls.matching, placeholder);
+        // Taken for the blocking task and put back after it (a panic there is re-raised).
+        let mut own = std::mem::replace(&mut cls.matching, OwnRows::new());
         let (plans, own) = tokio::task::spawn_blocking(move || {
             let index = app.index.blocking_read();
             let (started, mine) = (own.started, &own.mine);
