@@ -8,17 +8,8 @@ use std::time::{Duration, Instant};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, Row};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pulang");
-
-fn pulang(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("pulang runs")
-}
+mod common;
+use common::{pulang, setup, BIN};
 
 fn counts(out: &std::process::Output) -> serde_json::Value {
     assert!(
@@ -49,25 +40,6 @@ fn people(dir: &Path) -> i64 {
         c.close().await.unwrap();
         n
     })
-}
-
-fn setup() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let out = pulang(
-        dir.path(),
-        &[
-            "site",
-            "add",
-            "--code",
-            "PNH",
-            "--name",
-            "KBRI Phnom Penh",
-            "--timezone",
-            "Asia/Phnom_Penh",
-        ],
-    );
-    assert!(out.status.success());
-    dir
 }
 
 #[test]

@@ -11,36 +11,8 @@ use pulang_import::testing::{rows_xml as sheet_rows, xlsx};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, Row};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pulang");
-
-fn pulang(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("pulang runs")
-}
-
-fn setup() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let out = pulang(
-        dir.path(),
-        &[
-            "site",
-            "add",
-            "--code",
-            "PNH",
-            "--name",
-            "KBRI Phnom Penh",
-            "--timezone",
-            "Asia/Phnom_Penh",
-        ],
-    );
-    assert!(out.status.success());
-    dir
-}
+mod common;
+use common::{pulang, setup, BIN};
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
