@@ -1,5 +1,6 @@
 //! Authentication: passwords (Argon2id), sessions, API tokens and sign-in throttling.
 //! These are the only places a web request's [`AccessScope`] comes from.
+use pulang_domain::AuditAction;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -160,7 +161,7 @@ impl App {
             _ => {
                 self.throttle.fail(username, addr);
                 self.store
-                    .audit(username, "*", "session.login_failed", addr)
+                    .audit(username, "*", AuditAction::SessionLoginFailed, addr)
                     .await?;
                 return Err(AppError::BadCredentials);
             }

@@ -1,12 +1,12 @@
 //! The arrival desk in a surge: a minimal first record with triage flags and a queue ticket,
 //! possible matches before anyone is registered twice, arrival groups and their progress, and
 //! the milestones on the way home.
-use pulang_domain::{EncounterForm, PersonForm};
-use pulang_store::arrivals::{
-    ArrivalGroup, Flag, GroupMember, GroupProgress, Milestone, GROUP_KINDS, MILESTONES,
-    TRIAGE_FLAGS,
+use pulang_domain::{
+    ArrivalRoute, AuditAction, EncounterForm, Milestone, PersonFlag, PersonForm, ReviewOrigin,
 };
-use pulang_store::people::{date_str, Intake};
+use pulang_store::arrivals::{ArrivalGroup, Flag, GroupMember, GroupProgress, MilestoneReached};
+use pulang_store::date_str;
+use pulang_store::people::Intake;
 use serde::Serialize;
 
 use crate::identity::{form_record, PossibleMatch, REVIEW_MIN};
@@ -20,7 +20,7 @@ pub struct DeskSubmission {
     pub person: PersonForm,
     pub site: Option<String>,
     pub group_id: Option<String>,
-    /// Triage flags from [`TRIAGE_FLAGS`].
+    /// Triage flags as submitted (spellings of the triage [`PersonFlag`]s).
     pub flags: Vec<String>,
     pub arrived_on: Option<String>,
     pub arrival_route: Option<String>,
@@ -64,7 +64,7 @@ pub struct Slip {
     pub site_name: String,
     pub case_number: String,
     pub full_name: String,
-    pub flags: Vec<String>,
+    pub flags: Vec<PersonFlag>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,18 +101,15 @@ fn parse_day(s: &str) -> Option<time::Date> {
     pulang_domain::BirthDate::parse(s).and_then(|d| d.full())
 }
 
-fn check_flags(flags: &[String]) -> Result<Vec<String>, AppError> {
-    let mut out: Vec<String> = Vec::new();
-    for f in flags {
-        let f = f.trim();
-        if f.is_empty() {
-            continue;
-        }
-        if !TRIAGE_FLAGS.contains(&f) {
-            return Err(invalid("flags", "unknown_flag"));
-        }
-        if !out.iter().any(|x| x == f) {
-            out.push(f.to_string());
+/// The triage flags a registrar ticked; Pulang's own flags cannot be set by hand.
+fn check_flags(flags: &[String]) -> Result<Vec<PersonFlag>, AppError> {
+    let mut out: Vec<PersonFlag> = Vec::new();
+    for f in flags.iter().map(|f| f.trim()).filter(|f| !f.is_empty()) {
+        let flag = PersonFlag::parse(f)
+            .filter(|f| f.is_triage())
+            .ok_or_else(|| invalid("flags", "unknown_flag"))?;
+        if !out.contains(&flag) {
+            out.push(flag);
         }
     }
     Ok(out)
@@ -156,19 +153,21 @@ impl App {
             .clone()
             .filter(|r| !r.trim().is_empty())
             .or_else(|| {
-                group.as_ref().map(|g| match g.kind.as_str() {
-                    "police_handover" | "rescue_operation" => g.kind.clone(),
-                    _ => "walk_in".into(),
+                group.as_ref().map(|g| match g.kind {
+                    ArrivalRoute::PoliceHandover | ArrivalRoute::RescueOperation => {
+                        g.kind.to_string()
+                    }
+                    _ => ArrivalRoute::WalkIn.to_string(),
                 })
             })
-            .unwrap_or_else(|| "walk_in".into());
+            .unwrap_or_else(|| ArrivalRoute::WalkIn.to_string());
         let encounter_form = EncounterForm {
             site: Some(site.code.clone()),
             arrived_on: sub
                 .arrived_on
                 .clone()
                 .filter(|d| !d.trim().is_empty())
-                .or_else(|| group.as_ref().map(|g| g.arrived_on.clone())),
+                .or_else(|| group.as_ref().map(|g| date_str(g.arrived_on))),
             arrival_route: Some(route),
             notes: None,
         };
@@ -180,7 +179,12 @@ impl App {
                 .ok_or(AppError::Invalid(v))?;
             let rec = self
                 .store
-                .read_person(&scope.actor(), &filter, existing, "person.read_at_desk")
+                .read_person(
+                    &scope.actor(),
+                    &filter,
+                    existing,
+                    AuditAction::PersonReadAtDesk,
+                )
                 .await?;
             // A merged record's arrivals belong to the person it was merged into.
             let person_id = rec.merged_into.clone().unwrap_or(rec.id.clone());
@@ -231,7 +235,7 @@ impl App {
                     .audit(
                         scope.username(),
                         "*",
-                        "person.match",
+                        AuditAction::PersonMatch,
                         &format!("results:{}", candidates.len()),
                     )
                     .await?;
@@ -253,8 +257,8 @@ impl App {
                 }
             })
         });
-        if age.is_some_and(|a| a < 18) && !flags.iter().any(|f| f == "child") {
-            flags.push("child".into());
+        if age.is_some_and(|a| a < 18) && !flags.contains(&PersonFlag::Child) {
+            flags.push(PersonFlag::Child);
         }
         let reg = self
             .store
@@ -273,7 +277,8 @@ impl App {
             .await?;
         self.index_record(&reg.record).await;
         let queued_reviews = if sub.confirmed_new {
-            self.queue_candidates(&reg.record, "intake").await?
+            self.queue_candidates(&reg.record, ReviewOrigin::Intake)
+                .await?
         } else {
             0
         };
@@ -290,7 +295,12 @@ impl App {
         let filter = scope.require(Permission::RegisterPerson)?;
         let rec = self
             .store
-            .read_person(&scope.actor(), &filter, person_id, "person.read_slip")
+            .read_person(
+                &scope.actor(),
+                &filter,
+                person_id,
+                AuditAction::PersonReadSlip,
+            )
             .await?;
         let encounters = self.store.encounters(&rec.id).await?;
         let last = encounters
@@ -315,7 +325,7 @@ impl App {
             full_name: rec.details.full_name,
             flags: self
                 .store
-                .flags(&rec.id)
+                .flags(&filter, &rec.id)
                 .await?
                 .into_iter()
                 .map(|f| f.flag)
@@ -340,9 +350,9 @@ impl App {
         if name.is_empty() || name.chars().count() > 200 {
             return Err(invalid("name", "required"));
         }
-        if !GROUP_KINDS.contains(&kind) {
-            return Err(invalid("kind", "invalid"));
-        }
+        let kind = ArrivalRoute::parse(kind)
+            .filter(|k| k.forms_groups())
+            .ok_or_else(|| invalid("kind", "invalid"))?;
         let date = match arrived_on.map(str::trim).filter(|d| !d.is_empty()) {
             Some(d) => parse_day(d).ok_or_else(|| invalid("arrived_on", "invalid_date"))?,
             None => today(),
@@ -362,7 +372,7 @@ impl App {
         let sites = self.sites_cached().await?;
         let mut out = Vec::new();
         for g in self.store.groups(&filter).await? {
-            let progress = self.store.group_progress(&g.id).await?;
+            let progress = self.store.group_progress(&filter, &g.id).await?;
             out.push(GroupSummary {
                 site: site_code(&sites, &g.site_id),
                 group: g,
@@ -376,7 +386,7 @@ impl App {
     pub async fn group_page(&self, scope: &AccessScope, id: &str) -> Result<GroupPage, AppError> {
         let filter = scope.require(Permission::ReadPersonMinimal)?;
         let g = self.store.group(&filter, id).await?;
-        let members = self.store.group_members(&g.id).await?;
+        let members = self.store.group_members(&filter, &g.id).await?;
         let progress = GroupProgress::of(&members);
         let index = self.index.read().await;
         let members: Vec<MemberView> = members
@@ -396,7 +406,7 @@ impl App {
             .collect();
         drop(index);
         self.store
-            .audit(scope.username(), &g.site_id, "group.read", &g.id)
+            .audit(scope.username(), &g.site_id, AuditAction::GroupRead, &g.id)
             .await?;
         let sites = self.sites_cached().await?;
         Ok(GroupPage {
@@ -433,9 +443,8 @@ impl App {
         clear: bool,
     ) -> Result<(), AppError> {
         let filter = scope.require(Permission::EditPerson)?;
-        if !MILESTONES.contains(&milestone) {
-            return Err(invalid("milestone", "invalid"));
-        }
+        let milestone =
+            Milestone::parse(milestone).ok_or_else(|| invalid("milestone", "invalid"))?;
         let date = if clear {
             None
         } else {
@@ -459,16 +468,16 @@ impl App {
         scope: &AccessScope,
         person_id: &str,
     ) -> Result<Vec<Flag>, AppError> {
-        scope.require(Permission::ReadPerson)?;
-        Ok(self.store.flags(person_id).await?)
+        let filter = scope.require(Permission::ReadPerson)?;
+        Ok(self.store.flags(&filter, person_id).await?)
     }
 
     pub async fn milestones_of(
         &self,
         scope: &AccessScope,
         person_id: &str,
-    ) -> Result<Vec<Milestone>, AppError> {
-        scope.require(Permission::ReadPerson)?;
-        Ok(self.store.milestones(person_id).await?)
+    ) -> Result<Vec<MilestoneReached>, AppError> {
+        let filter = scope.require(Permission::ReadPerson)?;
+        Ok(self.store.milestones(&filter, person_id).await?)
     }
 }

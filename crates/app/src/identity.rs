@@ -1,6 +1,6 @@
 //! Identity resolution at work: possible matches while a registrar types, the review queue of
 //! uncertain pairs, merge and unmerge.
-use pulang_domain::{PersonForm, Sex};
+use pulang_domain::{AuditAction, PersonForm, ReviewOrigin, ReviewStatus, Sex};
 use pulang_matching::model::FieldWeight;
 use pulang_store::identity::{Merge, ReviewPair};
 use serde::{Deserialize, Serialize};
@@ -74,8 +74,8 @@ pub struct ReviewView {
     pub id: String,
     pub probability: f64,
     pub reasons: Vec<Reason>,
-    pub origin: String,
-    pub status: String,
+    pub origin: ReviewOrigin,
+    pub status: ReviewStatus,
     pub left: ReviewSide,
     pub right: ReviewSide,
     pub decided_by: Option<String>,
@@ -108,7 +108,7 @@ impl App {
             .audit(
                 scope.username(),
                 "*",
-                "person.match",
+                AuditAction::PersonMatch,
                 &format!("results:{}", out.len()),
             )
             .await?;
@@ -155,7 +155,7 @@ impl App {
     pub(crate) async fn queue_candidates(
         &self,
         rec: &pulang_store::people::PersonRecord,
-        origin: &str,
+        origin: ReviewOrigin,
     ) -> Result<usize, AppError> {
         let candidates = self
             .match_record(
@@ -244,7 +244,7 @@ impl App {
     pub async fn reviews(
         &self,
         scope: &AccessScope,
-        statuses: &[&str],
+        statuses: &[ReviewStatus],
         limit: usize,
     ) -> Result<Vec<ReviewView>, AppError> {
         let filter = scope.require(Permission::ResolveIdentity)?;
@@ -263,14 +263,17 @@ impl App {
             .audit(
                 scope.username(),
                 "*",
-                "review.list",
+                AuditAction::ReviewList,
                 &format!("results:{}", out.len()),
             )
             .await?;
         Ok(out)
     }
 
-    pub async fn review_counts(&self, scope: &AccessScope) -> Result<Vec<(String, i64)>, AppError> {
+    pub async fn review_counts(
+        &self,
+        scope: &AccessScope,
+    ) -> Result<Vec<(ReviewStatus, i64)>, AppError> {
         let filter = scope.require(Permission::ResolveIdentity)?;
         Ok(self.store.review_counts(&filter).await?)
     }
@@ -281,7 +284,12 @@ impl App {
         let p = self.store.review(&filter, id).await?;
         for pid in [&p.left_id, &p.right_id] {
             self.store
-                .audit(scope.username(), &p.site_id, "person.read_for_review", pid)
+                .audit(
+                    scope.username(),
+                    &p.site_id,
+                    AuditAction::PersonReadForReview,
+                    pid,
+                )
                 .await?;
         }
         let sites = self.sites_cached().await?;
@@ -298,16 +306,8 @@ impl App {
         keep: Option<&str>,
     ) -> Result<Option<Merge>, AppError> {
         let filter = scope.require(Permission::ResolveIdentity)?;
-        let decision = match decision {
-            "confirm" | "confirmed" | "same" => "confirmed",
-            "reject" | "rejected" | "different" => "rejected",
-            "defer" | "deferred" => "deferred",
-            _ => {
-                return Err(AppError::BadRequest(format!(
-                    "unknown decision {decision:?}"
-                )))
-            }
-        };
+        let decision = ReviewStatus::decision(decision)
+            .ok_or_else(|| AppError::BadRequest(format!("unknown decision {decision:?}")))?;
         let merge = self
             .store
             .decide_review(&scope.actor(), &filter, id, decision, keep)
@@ -353,7 +353,7 @@ impl App {
                 &scope.actor(),
                 &filter,
                 &m.merged_id,
-                "person.read_for_unmerge",
+                AuditAction::PersonReadForUnmerge,
             )
             .await?;
         self.index.write().await.set_merged(
@@ -408,7 +408,14 @@ impl App {
             let reasons = serde_json::to_string(&reasons).unwrap_or_else(|_| "[]".into());
             if self
                 .store
-                .queue_review(&r.site_id, &l.id, &r.id, p.probability, &reasons, "dedupe")
+                .queue_review(
+                    &r.site_id,
+                    &l.id,
+                    &r.id,
+                    p.probability,
+                    &reasons,
+                    ReviewOrigin::Dedupe,
+                )
                 .await?
                 .is_some()
             {
@@ -419,7 +426,7 @@ impl App {
             .audit(
                 scope.username(),
                 "*",
-                "review.scan",
+                AuditAction::ReviewScan,
                 &format!("queued:{queued}"),
             )
             .await?;

@@ -10,7 +10,7 @@
 //! commits instead of one fsync per row.
 use std::collections::{HashMap, HashSet};
 
-use pulang_domain::{EncounterDetails, PersonDetails, Validation};
+use pulang_domain::{EncounterDetails, ImportStatus, PersonDetails, Validation};
 use pulang_import::{Field, Parsed, Row};
 use pulang_matching::RawRecord;
 use pulang_store::accounts::Site;
@@ -104,7 +104,7 @@ pub struct BatchSummary {
     pub file_name: String,
     pub created_by: String,
     pub created_at: i64,
-    pub status: String,
+    pub status: ImportStatus,
     pub rows: u64,
     pub created: u64,
     pub matched: u64,
@@ -998,9 +998,12 @@ mod tests {
         let rina = first.items[1].person_id.clone().unwrap();
         assert_eq!(first.items[2].person_id.as_deref(), Some(rina.as_str()));
         let new_dewi = first.items[3].person_id.clone().unwrap();
-        let reviews = app.reviews(&op, &["pending"], 10).await.unwrap();
+        let reviews = app
+            .reviews(&op, &[pulang_domain::ReviewStatus::Pending], 10)
+            .await
+            .unwrap();
         assert_eq!(reviews.len(), 1);
-        assert_eq!(reviews[0].origin, "import");
+        assert_eq!(reviews[0].origin, pulang_domain::ReviewOrigin::Import);
         let mut pair = [reviews[0].left.id.clone(), reviews[0].right.id.clone()];
         pair.sort();
         let mut want = [dewi.id.clone(), new_dewi.clone()];
@@ -1026,7 +1029,11 @@ mod tests {
                 .await
                 .search(&pulang_store::SiteFilter::All, "Rina Kartika", 0, 10);
         assert_eq!(found, 0, "reverted people leave the index");
-        assert!(app.reviews(&op, &["pending"], 10).await.unwrap().is_empty());
+        assert!(app
+            .reviews(&op, &[pulang_domain::ReviewStatus::Pending], 10)
+            .await
+            .unwrap()
+            .is_empty());
         assert!(matches!(
             app.revert_import(&op, &batch).await,
             Err(AppError::Conflict(_))

@@ -35,8 +35,10 @@ pub use scope::{role_allows, AccessScope, Permission};
 
 /// Records the desk and identity use cases return.
 pub mod desk_types {
-    pub use pulang_store::arrivals::{ArrivalGroup, Flag, GroupMember, GroupProgress, Milestone};
-    pub use pulang_store::identity::{Merge, ReviewPair, REVIEW_STATUSES};
+    pub use pulang_store::arrivals::{
+        ArrivalGroup, Flag, GroupMember, GroupProgress, MilestoneReached,
+    };
+    pub use pulang_store::identity::{Merge, ReviewPair};
     pub use pulang_store::imports::RevertReport;
 }
 

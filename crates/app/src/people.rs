@@ -1,5 +1,6 @@
 //! Registering, finding, reading and editing people.
 use pulang_domain::{mask, nik::Nik, passport, phone, EncounterForm, PersonForm, Sex};
+use pulang_domain::{AuditAction, LookupKind};
 use pulang_store::accounts::Site;
 use pulang_store::people::{HistoryEntry, PersonRecord};
 use serde::Serialize;
@@ -220,9 +221,9 @@ impl App {
     ) -> Result<PersonPage, AppError> {
         let filter = scope.require(Permission::ReadPersonMinimal)?;
         let action = if reveal {
-            "person.reveal"
+            AuditAction::PersonReveal
         } else {
-            "person.read"
+            AuditAction::PersonRead
         };
         let rec = self
             .store
@@ -272,7 +273,7 @@ impl App {
         let filter = scope.require(Permission::EditPerson)?;
         Ok(self
             .store
-            .read_person(&scope.actor(), &filter, id, "person.read_for_edit")
+            .read_person(&scope.actor(), &filter, id, AuditAction::PersonReadForEdit)
             .await?)
     }
 
@@ -316,14 +317,18 @@ impl App {
         let mut ids: Vec<String> = Vec::new();
         if !q.is_empty() {
             if let Ok(n) = Nik::parse(q) {
-                ids.extend(self.store.lookup(&filter, "nik", n.as_str()).await?);
+                ids.extend(
+                    self.store
+                        .lookup(&filter, LookupKind::Nik, n.as_str())
+                        .await?,
+                );
             }
             if q.chars().any(|c| c.is_ascii_digit()) {
                 if let Ok(p) = passport::normalize(q) {
-                    ids.extend(self.store.lookup(&filter, "passport", &p).await?);
+                    ids.extend(self.store.lookup(&filter, LookupKind::Passport, &p).await?);
                 }
                 if let Ok(p) = phone::normalize(q) {
-                    ids.extend(self.store.lookup(&filter, "phone", &p).await?);
+                    ids.extend(self.store.lookup(&filter, LookupKind::Phone, &p).await?);
                 }
             }
         }
@@ -350,7 +355,7 @@ impl App {
             .audit(
                 scope.username(),
                 "*",
-                "person.search",
+                AuditAction::PersonSearch,
                 &format!("results:{}", items.len()),
             )
             .await?;

@@ -1,8 +1,10 @@
 //! Screening interviews: start or resume, save answers section by section, sign off (locks),
 //! correct (a new version), and the evaluation that explains the outcome. The engine is
 //! `pulang-screening`; this module stores and audits.
+use pulang_domain::AuditAction;
+pub use pulang_domain::ScreeningStatus;
 use pulang_screening::{Catalogue, Evaluation, ScreeningInput};
-pub use pulang_store::screenings::{ScreeningRecord, ScreeningStatus};
+pub use pulang_store::screenings::ScreeningRecord;
 use serde::Serialize;
 
 use crate::{AccessScope, App, AppError, Permission, PersonView};
@@ -95,7 +97,7 @@ impl App {
         // The person read checks the site and is audited.
         let person = self
             .store
-            .read_person(&scope.actor(), &filter, person_id, "person.read")
+            .read_person(&scope.actor(), &filter, person_id, AuditAction::PersonRead)
             .await?;
         if let Some(draft) = self.draft_of(&person.id).await? {
             return Ok(draft);
@@ -113,7 +115,7 @@ impl App {
         let filter = scope.require(Permission::Screen)?;
         let record = self
             .store
-            .read_screening(&scope.actor(), &filter, id, "screening.read")
+            .read_screening(&scope.actor(), &filter, id, AuditAction::ScreeningRead)
             .await?;
         let input = decode(&record)?;
         let evaluation = evaluate(&record.catalogue_version, &input)?;
@@ -147,7 +149,12 @@ impl App {
         let filter = scope.require(Permission::Screen)?;
         let record = self
             .store
-            .read_screening(&scope.actor(), &filter, id, "screening.read_for_edit")
+            .read_screening(
+                &scope.actor(),
+                &filter,
+                id,
+                AuditAction::ScreeningReadForEdit,
+            )
             .await?;
         if record.status == ScreeningStatus::Signed {
             return Err(AppError::Conflict(
@@ -178,7 +185,7 @@ impl App {
         let filter = scope.require(Permission::Screen)?;
         let record = self
             .store
-            .read_screening(&scope.actor(), &filter, id, "screening.read")
+            .read_screening(&scope.actor(), &filter, id, AuditAction::ScreeningRead)
             .await?;
         if record.status != ScreeningStatus::Signed {
             return Err(AppError::Conflict(

@@ -3,6 +3,7 @@
 //! the rush and queued for review, the host police's lists imported, screenings in progress and
 //! signed, and the milestones reached. For `pulang demo` and `pulang serve --demo`.
 use pulang_demo::{ScreeningPlan, Surge};
+use pulang_domain::{AuditAction, ReviewOrigin};
 use pulang_store::people::Intake;
 use serde::Serialize;
 use tokio::task::JoinSet;
@@ -76,7 +77,7 @@ impl App {
             let site = site_of(&g.site).ok_or(AppError::NotFound)?;
             let made = self
                 .store
-                .create_group(&scope.actor(), &site.id, &g.name, g.kind, g.date)
+                .create_group(&scope.actor(), &site.id, &g.name, term(g.kind)?, g.date)
                 .await?;
             group_ids.push(made.id);
         }
@@ -99,7 +100,7 @@ impl App {
             let intake = Intake {
                 group_id: a.group.and_then(|g| group_ids.get(g).cloned()),
                 ticket: true,
-                flags: a.triage.iter().map(|f| f.to_string()).collect(),
+                flags: a.triage.iter().map(|f| term(f)).collect::<Result<_, _>>()?,
                 from_import: None,
             };
             let (app, actor) = (self.clone(), scope.actor());
@@ -133,10 +134,11 @@ impl App {
                             &scope.actor(),
                             &pulang_store::SiteFilter::All,
                             id,
-                            "person.read_for_demo",
+                            AuditAction::PersonReadForDemo,
                         )
                         .await?;
-                    loaded.duplicates_queued += self.queue_candidates(&rec, "intake").await?;
+                    loaded.duplicates_queued +=
+                        self.queue_candidates(&rec, ReviewOrigin::Intake).await?;
                 }
             }
         }
@@ -169,7 +171,7 @@ impl App {
                             &scope2.actor(),
                             &pulang_store::SiteFilter::All,
                             &id,
-                            m,
+                            term(m)?,
                             Some(*on),
                         )
                         .await?;
@@ -241,4 +243,10 @@ impl App {
         loaded.password = created.then_some(password);
         Ok(Some(loaded))
     }
+}
+
+/// A term the generator spells as text; an unknown one is a bug in the generator.
+fn term<T: std::str::FromStr<Err = pulang_domain::UnknownTerm>>(s: &str) -> Result<T, AppError> {
+    s.parse()
+        .map_err(|e: pulang_domain::UnknownTerm| AppError::BadRequest(format!("demo data: {e}")))
 }

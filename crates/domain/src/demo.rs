@@ -1006,7 +1006,8 @@ pub fn generate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::person::{ArrivalRoute, Validation};
+    use crate::person::Validation;
+    use crate::ArrivalRoute;
     use crate::{nik::Nik, provinces};
     use time::macros::date;
 

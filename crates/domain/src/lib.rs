@@ -10,6 +10,8 @@ pub mod phone;
 pub mod provinces;
 pub mod role;
 pub mod text;
+pub mod vocab;
 
 pub use person::*;
 pub use role::Role;
+pub use vocab::*;

@@ -2,7 +2,7 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::{nik, passport, phone, provinces};
+use crate::{nik, passport, phone, provinces, ArrivalRoute};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Sex {
@@ -86,39 +86,6 @@ impl<'de> Deserialize<'de> for BirthDate {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         BirthDate::parse(&s).ok_or_else(|| serde::de::Error::custom("expected YYYY-MM-DD or YYYY"))
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ArrivalRoute {
-    WalkIn,
-    PoliceHandover,
-    RescueOperation,
-    Referral,
-    Other,
-}
-
-impl ArrivalRoute {
-    pub const ALL: [ArrivalRoute; 5] = [
-        ArrivalRoute::WalkIn,
-        ArrivalRoute::PoliceHandover,
-        ArrivalRoute::RescueOperation,
-        ArrivalRoute::Referral,
-        ArrivalRoute::Other,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ArrivalRoute::WalkIn => "walk_in",
-            ArrivalRoute::PoliceHandover => "police_handover",
-            ArrivalRoute::RescueOperation => "rescue_operation",
-            ArrivalRoute::Referral => "referral",
-            ArrivalRoute::Other => "other",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ArrivalRoute> {
-        let s = s.trim().replace('-', "_");
-        ArrivalRoute::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }
 

@@ -1,10 +1,11 @@
 //! Sites, users with their roles, sessions and API tokens.
+use pulang_domain::AuditAction;
 use pulang_domain::Role;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::audit::{append, NewEvent};
+use crate::audit::append;
 use crate::{new_id, now_ms, Actor, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,7 +74,7 @@ impl Store {
                     .execute(&mut *conn)
                     .await
                     .map_err(|e| StoreError::from_db(e, "site code"))?;
-                append(conn, NewEvent { actor: &actor, site: &s.id, action: "site.create", subject: &s.id }).await?;
+                append(conn, &actor, &s.id, AuditAction::SiteCreate, &s.id).await?;
                 Ok(())
             })
         })
@@ -129,7 +130,7 @@ impl Store {
                         .execute(&mut *conn)
                         .await?;
                 }
-                append(conn, NewEvent { actor: &actor, site: "*", action: "user.create", subject: &uid }).await?;
+                append(conn, &actor, "*", AuditAction::UserCreate, &uid).await?;
                 Ok(())
             })
         })
@@ -153,16 +154,7 @@ impl Store {
                     .bind(grant.role.as_str())
                     .execute(&mut *conn)
                     .await?;
-                append(
-                    conn,
-                    NewEvent {
-                        actor: &actor,
-                        site: "*",
-                        action: "user.grant",
-                        subject: &uid,
-                    },
-                )
-                .await?;
+                append(conn, &actor, "*", AuditAction::UserGrant, &uid).await?;
                 Ok(())
             })
         })
@@ -266,16 +258,7 @@ impl Store {
                     .bind(&uid)
                     .execute(&mut *conn)
                     .await?;
-                append(
-                    conn,
-                    NewEvent {
-                        actor: &actor,
-                        site: "*",
-                        action: "user.password",
-                        subject: &uid,
-                    },
-                )
-                .await?;
+                append(conn, &actor, "*", AuditAction::UserPassword, &uid).await?;
                 Ok(())
             })
         })
@@ -308,20 +291,11 @@ impl Store {
                         .await?;
                 }
                 let action = if disabled {
-                    "user.disable"
+                    AuditAction::UserDisable
                 } else {
-                    "user.enable"
+                    AuditAction::UserEnable
                 };
-                append(
-                    conn,
-                    NewEvent {
-                        actor: &actor,
-                        site: "*",
-                        action,
-                        subject: &uid,
-                    },
-                )
-                .await?;
+                append(conn, &actor, "*", action, &uid).await?;
                 Ok(())
             })
         })
@@ -351,7 +325,7 @@ impl Store {
                     .bind(expires_at)
                     .execute(&mut *conn)
                     .await?;
-                append(conn, NewEvent { actor: &actor, site: "*", action: "session.login", subject: &uid }).await?;
+                append(conn, &actor, "*", AuditAction::SessionLogin, &uid).await?;
                 Ok(())
             })
         })
@@ -385,16 +359,7 @@ impl Store {
                     .bind(&h)
                     .execute(&mut *conn)
                     .await?;
-                append(
-                    conn,
-                    NewEvent {
-                        actor: &actor,
-                        site: "*",
-                        action: "session.logout",
-                        subject: &uid,
-                    },
-                )
-                .await?;
+                append(conn, &actor, "*", AuditAction::SessionLogout, &uid).await?;
                 Ok(())
             })
         })
@@ -411,16 +376,7 @@ impl Store {
                     .execute(&mut *conn)
                     .await?
                     .rows_affected();
-                append(
-                    conn,
-                    NewEvent {
-                        actor: &actor,
-                        site: "*",
-                        action: "session.revoke_all",
-                        subject: &uid,
-                    },
-                )
-                .await?;
+                append(conn, &actor, "*", AuditAction::SessionRevokeAll, &uid).await?;
                 Ok(n)
             })
         })
@@ -448,16 +404,7 @@ impl Store {
                 .bind(now_ms())
                 .execute(&mut *conn)
                 .await?;
-                append(
-                    conn,
-                    NewEvent {
-                        actor: &actor,
-                        site: "*",
-                        action: "token.create",
-                        subject: &uid,
-                    },
-                )
-                .await?;
+                append(conn, &actor, "*", AuditAction::TokenCreate, &uid).await?;
                 Ok(())
             })
         })

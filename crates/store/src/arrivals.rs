@@ -1,28 +1,24 @@
 //! The arrival desk's records: arrival groups, triage flags, milestones on the way home and
 //! re-encounters (a person registered before arriving again).
-use pulang_domain::EncounterDetails;
+use pulang_domain::AuditAction;
+use std::collections::BTreeMap;
+
+use pulang_domain::{ArrivalRoute, EncounterDetails, Milestone, PersonFlag};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{append, NewEvent};
-use crate::people::{date_str, insert_encounter, NewEncounter};
+use crate::audit::append;
+use crate::people::{insert_encounter, NewEncounter};
+use crate::sql::{date_at, date_str, parse_term, person_site, term_at};
 use crate::{new_id, now_ms, Actor, SiteFilter, Store, StoreError};
-
-/// Flags a registrar sets at the desk so that the right help comes first.
-pub const TRIAGE_FLAGS: [&str; 5] = ["child", "medical", "pregnancy", "disability", "interpreter"];
-/// Set by the system when a person who had gone home arrives again.
-pub const RETRAFFICKING: &str = "retrafficking";
-/// Steps on the way home, in order. "Screened" is not here: it is a signed screening.
-pub const MILESTONES: [&str; 3] = ["sheltered", "documented", "returned"];
-pub const GROUP_KINDS: [&str; 4] = ["police_handover", "rescue_operation", "walk_in", "other"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ArrivalGroup {
     pub id: String,
     pub site_id: String,
     pub name: String,
-    pub kind: String,
-    pub arrived_on: String,
+    pub kind: ArrivalRoute,
+    pub arrived_on: time::Date,
     pub created_by: String,
     pub created_at: i64,
 }
@@ -32,9 +28,9 @@ pub struct ArrivalGroup {
 pub struct GroupProgress {
     pub registered: i64,
     pub screened: i64,
-    pub sheltered: i64,
-    pub documented: i64,
-    pub returned: i64,
+    /// People who reached each milestone (every milestone is present, as `"sheltered": 3`).
+    #[serde(flatten)]
+    pub reached: BTreeMap<Milestone, i64>,
     /// People with at least one triage flag.
     pub flagged: i64,
 }
@@ -44,29 +40,34 @@ impl GroupProgress {
     pub fn of(members: &[GroupMember]) -> GroupProgress {
         let count =
             |f: &dyn Fn(&GroupMember) -> bool| members.iter().filter(|m| f(m)).count() as i64;
-        let has = |m: &GroupMember, s: &str| m.milestones.iter().any(|x| x == s);
         GroupProgress {
             registered: members.len() as i64,
             screened: count(&|m| m.screened),
-            sheltered: count(&|m| has(m, "sheltered")),
-            documented: count(&|m| has(m, "documented")),
-            returned: count(&|m| has(m, "returned")),
-            flagged: count(&|m| m.flags.iter().any(|f| TRIAGE_FLAGS.contains(&f.as_str()))),
+            reached: Milestone::ALL
+                .iter()
+                .map(|&ms| (ms, count(&|m| m.milestones.contains(&ms))))
+                .collect(),
+            flagged: count(&|m| m.flags.iter().any(|f| f.is_triage())),
         }
+    }
+
+    /// How many reached `milestone`.
+    pub fn reached(&self, milestone: Milestone) -> i64 {
+        self.reached.get(&milestone).copied().unwrap_or(0)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Flag {
-    pub flag: String,
+    pub flag: PersonFlag,
     pub set_at: i64,
     pub set_by: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Milestone {
-    pub milestone: String,
-    pub on_date: String,
+pub struct MilestoneReached {
+    pub milestone: Milestone,
+    pub on_date: time::Date,
     pub set_at: i64,
     pub set_by: String,
 }
@@ -76,16 +77,16 @@ pub struct Milestone {
 pub struct GroupMember {
     pub person_id: String,
     pub ticket: Option<i64>,
-    pub arrived_on: String,
-    pub flags: Vec<String>,
-    pub milestones: Vec<String>,
+    pub arrived_on: time::Date,
+    pub flags: Vec<PersonFlag>,
+    pub milestones: Vec<Milestone>,
     pub screened: bool,
 }
 
 pub(crate) async fn insert_flag(
     conn: &mut AnyConnection,
     person_id: &str,
-    flag: &str,
+    flag: PersonFlag,
     actor: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -93,7 +94,7 @@ pub(crate) async fn insert_flag(
          ON CONFLICT (person_id, flag) DO NOTHING",
     )
     .bind(person_id)
-    .bind(flag)
+    .bind(flag.as_str())
     .bind(now_ms())
     .bind(actor)
     .execute(&mut *conn)
@@ -106,7 +107,7 @@ pub(crate) async fn insert_flag(
 pub(crate) async fn flag_if_returned_before(
     conn: &mut AnyConnection,
     person_id: &str,
-    arrived_on: &str,
+    arrived_on: time::Date,
     actor: &str,
     site_id: &str,
 ) -> Result<bool, StoreError> {
@@ -120,26 +121,24 @@ pub(crate) async fn flag_if_returned_before(
     .await?
     .try_get(0)?;
     match returned {
-        Some(r) if r.as_str() < arrived_on => {
+        Some(r) if r < date_str(arrived_on) => {
             let had: i64 =
                 sqlx::query("SELECT COUNT(*) FROM person_flags WHERE person_id = $1 AND flag = $2")
                     .bind(person_id)
-                    .bind(RETRAFFICKING)
+                    .bind(PersonFlag::Retrafficking.as_str())
                     .fetch_one(&mut *conn)
                     .await?
                     .try_get(0)?;
             if had > 0 {
                 return Ok(false);
             }
-            insert_flag(conn, person_id, RETRAFFICKING, actor).await?;
+            insert_flag(conn, person_id, PersonFlag::Retrafficking, actor).await?;
             append(
                 conn,
-                NewEvent {
-                    actor,
-                    site: site_id,
-                    action: "person.flag_retrafficking",
-                    subject: person_id,
-                },
+                actor,
+                site_id,
+                AuditAction::PersonFlagRetrafficking,
+                person_id,
             )
             .await?;
             Ok(true)
@@ -148,34 +147,15 @@ pub(crate) async fn flag_if_returned_before(
     }
 }
 
-/// The person's site, when the filter allows it; `NotFound` otherwise (another site's person
-/// and a missing one read the same).
-async fn person_site(
-    conn: &mut AnyConnection,
-    filter: &SiteFilter,
-    person_id: &str,
-) -> Result<String, StoreError> {
-    let site: Option<String> = sqlx::query("SELECT site_id FROM people WHERE id = $1")
-        .bind(person_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| r.try_get(0))
-        .transpose()?;
-    match site {
-        Some(s) if filter.allows(&s) => Ok(s),
-        _ => Err(StoreError::NotFound),
-    }
-}
-
 fn group_from(r: &sqlx::any::AnyRow) -> Result<ArrivalGroup, StoreError> {
     Ok(ArrivalGroup {
-        id: r.try_get(0)?,
-        site_id: r.try_get(1)?,
-        name: r.try_get(2)?,
-        kind: r.try_get(3)?,
-        arrived_on: r.try_get(4)?,
-        created_by: r.try_get(5)?,
-        created_at: r.try_get(6)?,
+        id: r.try_get("id")?,
+        site_id: r.try_get("site_id")?,
+        name: r.try_get("name")?,
+        kind: term_at(r, "kind")?,
+        arrived_on: date_at(r, "arrived_on")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
     })
 }
 
@@ -196,15 +176,15 @@ impl Store {
         actor: &Actor,
         site_id: &str,
         name: &str,
-        kind: &str,
+        kind: ArrivalRoute,
         arrived_on: time::Date,
     ) -> Result<ArrivalGroup, StoreError> {
         let g = ArrivalGroup {
             id: new_id(),
             site_id: site_id.to_string(),
             name: name.to_string(),
-            kind: kind.to_string(),
-            arrived_on: date_str(arrived_on),
+            kind,
+            arrived_on,
             created_by: actor.username.clone(),
             created_at: now_ms(),
         };
@@ -217,20 +197,18 @@ impl Store {
                 .bind(&gg.id)
                 .bind(&gg.site_id)
                 .bind(&gg.name)
-                .bind(&gg.kind)
-                .bind(&gg.arrived_on)
+                .bind(gg.kind.as_str())
+                .bind(date_str(gg.arrived_on))
                 .bind(&gg.created_by)
                 .bind(gg.created_at)
                 .execute(&mut *conn)
                 .await?;
                 append(
                     conn,
-                    NewEvent {
-                        actor: &gg.created_by,
-                        site: &gg.site_id,
-                        action: "group.create",
-                        subject: &gg.id,
-                    },
+                    &gg.created_by,
+                    &gg.site_id,
+                    AuditAction::GroupCreate,
+                    &gg.id,
                 )
                 .await?;
                 Ok(())
@@ -273,9 +251,14 @@ impl Store {
         }
     }
 
-    /// The members of a group (by their encounters in it), with what each has done so far.
-    /// A merged record counts as the person it was merged into.
-    pub async fn group_members(&self, group_id: &str) -> Result<Vec<GroupMember>, StoreError> {
+    /// The members of a group the filter allows (by their encounters in it), with what each
+    /// has done so far. A merged record counts as the person it was merged into.
+    pub async fn group_members(
+        &self,
+        filter: &SiteFilter,
+        group_id: &str,
+    ) -> Result<Vec<GroupMember>, StoreError> {
+        self.group(filter, group_id).await?;
         let rows = sqlx::query(
             "SELECT COALESCE(p.merged_into, p.id), MIN(e.ticket), MIN(e.arrived_on) FROM encounters e \
              JOIN people p ON p.id = e.person_id WHERE e.group_id = $1 \
@@ -289,7 +272,7 @@ impl Store {
             members.push(GroupMember {
                 person_id: r.try_get(0)?,
                 ticket: r.try_get(1)?,
-                arrived_on: r.try_get(2)?,
+                arrived_on: crate::sql::parse_date(&r.try_get::<String, _>(2)?)?,
                 flags: Vec::new(),
                 milestones: Vec::new(),
                 screened: false,
@@ -324,12 +307,12 @@ impl Store {
         };
         for (pid, flag) in pairs(&joined("person_flags", "x.flag", "")).await? {
             if let Some(&i) = pos.get(&pid) {
-                members[i].flags.push(flag);
+                members[i].flags.push(parse_term(&flag)?);
             }
         }
         for (pid, m) in pairs(&joined("milestones", "x.milestone", "")).await? {
             if let Some(&i) = pos.get(&pid) {
-                members[i].milestones.push(m);
+                members[i].milestones.push(parse_term(&m)?);
             }
         }
         let signed = joined("screenings", "x.status", " WHERE x.status = 'signed'");
@@ -340,19 +323,29 @@ impl Store {
         }
         for m in &mut members {
             m.flags.sort();
-            m.milestones
-                .sort_by_key(|x| MILESTONES.iter().position(|y| y == x));
+            m.milestones.sort();
         }
         Ok(members)
     }
 
     /// Progress of a group, from its members.
-    pub async fn group_progress(&self, group_id: &str) -> Result<GroupProgress, StoreError> {
-        Ok(GroupProgress::of(&self.group_members(group_id).await?))
+    pub async fn group_progress(
+        &self,
+        filter: &SiteFilter,
+        group_id: &str,
+    ) -> Result<GroupProgress, StoreError> {
+        Ok(GroupProgress::of(
+            &self.group_members(filter, group_id).await?,
+        ))
     }
 
-    /// Flags of a person and of the records merged into them.
-    pub async fn flags(&self, person_id: &str) -> Result<Vec<Flag>, StoreError> {
+    /// Flags of a person the filter allows and of the records merged into them.
+    pub async fn flags(
+        &self,
+        filter: &SiteFilter,
+        person_id: &str,
+    ) -> Result<Vec<Flag>, StoreError> {
+        self.allowed_person(filter, person_id).await?;
         let rows = sqlx::query(
             "SELECT flag, MIN(set_at), MIN(set_by) FROM person_flags WHERE person_id = $1 OR person_id IN \
              (SELECT id FROM people WHERE merged_into = $2) GROUP BY flag ORDER BY flag",
@@ -361,15 +354,18 @@ impl Store {
         .bind(person_id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
+        let mut flags = rows
+            .iter()
             .map(|r| {
                 Ok(Flag {
-                    flag: r.try_get(0)?,
+                    flag: parse_term(&r.try_get::<String, _>(0)?)?,
                     set_at: r.try_get(1)?,
                     set_by: r.try_get(2)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        flags.sort_by_key(|f| f.flag);
+        Ok(flags)
     }
 
     /// Replaces a person's triage flags (the re-trafficking flag is kept).
@@ -378,7 +374,7 @@ impl Store {
         actor: &Actor,
         filter: &SiteFilter,
         person_id: &str,
-        flags: Vec<String>,
+        flags: Vec<PersonFlag>,
     ) -> Result<(), StoreError> {
         let (actor, filter, id) = (
             actor.username.clone(),
@@ -390,29 +386,26 @@ impl Store {
                 let site = person_site(conn, &filter, &id).await?;
                 sqlx::query("DELETE FROM person_flags WHERE person_id = $1 AND flag <> $2")
                     .bind(&id)
-                    .bind(RETRAFFICKING)
+                    .bind(PersonFlag::Retrafficking.as_str())
                     .execute(&mut *conn)
                     .await?;
                 for f in &flags {
-                    insert_flag(conn, &id, f, &actor).await?;
+                    insert_flag(conn, &id, *f, &actor).await?;
                 }
-                append(
-                    conn,
-                    NewEvent {
-                        actor: &actor,
-                        site: &site,
-                        action: "person.flags",
-                        subject: &id,
-                    },
-                )
-                .await?;
+                append(conn, &actor, &site, AuditAction::PersonFlags, &id).await?;
                 Ok(())
             })
         })
         .await
     }
 
-    pub async fn milestones(&self, person_id: &str) -> Result<Vec<Milestone>, StoreError> {
+    /// Milestones reached by a person the filter allows (or a record merged into them), in order.
+    pub async fn milestones(
+        &self,
+        filter: &SiteFilter,
+        person_id: &str,
+    ) -> Result<Vec<MilestoneReached>, StoreError> {
+        self.allowed_person(filter, person_id).await?;
         let rows = sqlx::query(
             "SELECT milestone, MAX(on_date), MAX(set_at), MAX(set_by) FROM milestones WHERE person_id = $1 OR person_id IN \
              (SELECT id FROM people WHERE merged_into = $2) GROUP BY milestone",
@@ -421,18 +414,18 @@ impl Store {
         .bind(person_id)
         .fetch_all(self.pool())
         .await?;
-        let mut out: Vec<Milestone> = rows
+        let mut out: Vec<MilestoneReached> = rows
             .iter()
             .map(|r| {
-                Ok(Milestone {
-                    milestone: r.try_get(0)?,
-                    on_date: r.try_get(1)?,
+                Ok(MilestoneReached {
+                    milestone: parse_term(&r.try_get::<String, _>(0)?)?,
+                    on_date: crate::sql::parse_date(&r.try_get::<String, _>(1)?)?,
                     set_at: r.try_get(2)?,
                     set_by: r.try_get(3)?,
                 })
             })
             .collect::<Result<_, StoreError>>()?;
-        out.sort_by_key(|m| MILESTONES.iter().position(|x| *x == m.milestone));
+        out.sort_by_key(|m| m.milestone);
         Ok(out)
     }
 
@@ -442,21 +435,20 @@ impl Store {
         actor: &Actor,
         filter: &SiteFilter,
         person_id: &str,
-        milestone: &str,
+        milestone: Milestone,
         on_date: Option<time::Date>,
     ) -> Result<(), StoreError> {
-        let (actor, filter, id, milestone) = (
+        let (actor, filter, id) = (
             actor.username.clone(),
             filter.clone(),
             person_id.to_string(),
-            milestone.to_string(),
         );
         self.write(move |conn| {
             Box::pin(async move {
                 let site = person_site(conn, &filter, &id).await?;
                 sqlx::query("DELETE FROM milestones WHERE person_id = $1 AND milestone = $2")
                     .bind(&id)
-                    .bind(&milestone)
+                    .bind(milestone.as_str())
                     .execute(&mut *conn)
                     .await?;
                 if let Some(d) = on_date {
@@ -464,7 +456,7 @@ impl Store {
                         "INSERT INTO milestones (person_id, milestone, on_date, set_at, set_by) VALUES ($1, $2, $3, $4, $5)",
                     )
                     .bind(&id)
-                    .bind(&milestone)
+                    .bind(milestone.as_str())
                     .bind(date_str(d))
                     .bind(now_ms())
                     .bind(&actor)
@@ -472,19 +464,11 @@ impl Store {
                     .await?;
                 }
                 let action = if on_date.is_some() {
-                    format!("person.milestone.{milestone}")
+                    AuditAction::PersonMilestone(milestone)
                 } else {
-                    format!("person.milestone_cleared.{milestone}")
+                    AuditAction::PersonMilestoneCleared(milestone)
                 };
-                append(
-                    conn,
-                    NewEvent {
-                        actor: &actor,
-                        site: &site,
-                        action: &action,
-                        subject: &id,
-                    },
-                )
+                append(conn, &actor, &site, action, &id)
                 .await?;
                 Ok(())
             })
@@ -504,7 +488,7 @@ impl Store {
         encounter: EncounterDetails,
         group_id: Option<String>,
         ticket: bool,
-        flags: Vec<String>,
+        flags: Vec<PersonFlag>,
     ) -> Result<ReEncounter, StoreError> {
         let (actor, filter, id, site_id) = (
             actor.username.clone(),
@@ -538,21 +522,12 @@ impl Store {
                 )
                 .await?;
                 for f in &flags {
-                    insert_flag(conn, &id, f, &actor).await?;
+                    insert_flag(conn, &id, *f, &actor).await?;
                 }
-                append(
-                    conn,
-                    NewEvent {
-                        actor: &actor,
-                        site: &site_id,
-                        action: "person.encounter",
-                        subject: &id,
-                    },
-                )
-                .await?;
-                let day = date_str(encounter.arrived_on);
+                append(conn, &actor, &site_id, AuditAction::PersonEncounter, &id).await?;
                 let retrafficking =
-                    flag_if_returned_before(conn, &id, &day, &actor, &site_id).await?;
+                    flag_if_returned_before(conn, &id, encounter.arrived_on, &actor, &site_id)
+                        .await?;
                 Ok(ReEncounter {
                     encounter_id: enc_id,
                     ticket,

@@ -5,6 +5,7 @@
 //! HMAC-SHA256 blind indexes that make exact look-ups possible without storing plaintext.
 //! Every ciphertext binds `record id | field name` as associated data, so it cannot be moved to
 //! another record or field without failing to decrypt.
+use pulang_domain::LookupKind;
 use std::io::Write;
 use std::path::Path;
 
@@ -139,7 +140,8 @@ impl Keyring {
 
     /// Keyed digest of a normalised identifier, for exact look-ups. `kind` separates namespaces
     /// so a NIK and a phone number with the same digits never collide.
-    pub fn blind_index(&self, kind: &str, normalised: &str) -> String {
+    pub fn blind_index(&self, kind: LookupKind, normalised: &str) -> String {
+        let kind = kind.as_str();
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key)
             .expect("HMAC accepts any key length");
         mac.update(kind.as_bytes());
@@ -178,9 +180,18 @@ mod tests {
     fn blind_index_is_keyed_and_namespaced() {
         let a = ring();
         let b = Keyring::from_master(&[8u8; 32]);
-        assert_eq!(a.blind_index("nik", "1"), a.blind_index("nik", "1"));
-        assert_ne!(a.blind_index("nik", "1"), b.blind_index("nik", "1"));
-        assert_ne!(a.blind_index("nik", "1"), a.blind_index("phone", "1"));
+        assert_eq!(
+            a.blind_index(LookupKind::Nik, "1"),
+            a.blind_index(LookupKind::Nik, "1")
+        );
+        assert_ne!(
+            a.blind_index(LookupKind::Nik, "1"),
+            b.blind_index(LookupKind::Nik, "1")
+        );
+        assert_ne!(
+            a.blind_index(LookupKind::Nik, "1"),
+            a.blind_index(LookupKind::Phone, "1")
+        );
     }
 
     #[test]
@@ -197,6 +208,9 @@ mod tests {
         }
         let (k2, created) = Keyring::load_or_create(&p).unwrap();
         assert!(!created);
-        assert_eq!(k1.blind_index("x", "y"), k2.blind_index("x", "y"));
+        assert_eq!(
+            k1.blind_index(LookupKind::Passport, "y"),
+            k2.blind_index(LookupKind::Passport, "y")
+        );
     }
 }

@@ -3,13 +3,13 @@
 //! A merge never moves or deletes data: the merged record points at the record it was merged
 //! into (`people.merged_into`) and the merge is listed in `merges`. Unmerging clears the pointer
 //! and marks the merge undone, so every merge is reversible and both steps are audited.
+use pulang_domain::{AuditAction, ReviewOrigin, ReviewStatus};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{append, NewEvent};
+use crate::audit::append;
+use crate::sql::{parse_term, term_at};
 use crate::{new_id, now_ms, Actor, SiteFilter, Store, StoreError};
-
-pub const REVIEW_STATUSES: [&str; 4] = ["pending", "deferred", "confirmed", "rejected"];
 
 /// A pair of records that may be the same person.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -21,9 +21,8 @@ pub struct ReviewPair {
     pub probability: f64,
     /// Field levels and weights as JSON (no personal data).
     pub reasons: String,
-    /// Where the pair came from: `intake`, `import` or `dedupe`.
-    pub origin: String,
-    pub status: String,
+    pub origin: ReviewOrigin,
+    pub status: ReviewStatus,
     pub created_at: i64,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
@@ -53,8 +52,8 @@ fn review_from(r: &sqlx::any::AnyRow) -> Result<ReviewPair, StoreError> {
         right_id: r.try_get(3)?,
         probability: r.try_get(4)?,
         reasons: r.try_get(5)?,
-        origin: r.try_get(6)?,
-        status: r.try_get(7)?,
+        origin: term_at(r, "origin")?,
+        status: term_at(r, "status")?,
         created_at: r.try_get(8)?,
         decided_by: r.try_get(9)?,
         decided_at: r.try_get(10)?,
@@ -151,16 +150,7 @@ async fn merge_in(
     .execute(&mut *conn)
     .await?;
     for (s, subject) in [(&site, survivor), (&m_site, merged)] {
-        append(
-            conn,
-            NewEvent {
-                actor,
-                site: s,
-                action: "person.merge",
-                subject,
-            },
-        )
-        .await?;
+        append(conn, actor, s, AuditAction::PersonMerge, subject).await?;
     }
     // The two records' arrivals now belong to one person: one after they had gone home is a
     // possible re-trafficking.
@@ -173,7 +163,8 @@ async fn merge_in(
     .await?
     .try_get(0)?;
     if let Some(day) = latest {
-        crate::arrivals::flag_if_returned_before(conn, survivor, &day, actor, &site).await?;
+        let day = crate::sql::parse_date(&day)?;
+        crate::arrivals::flag_if_returned_before(conn, survivor, day, actor, &site).await?;
     }
     Ok(m)
 }
@@ -189,7 +180,7 @@ impl Store {
         right_id: &str,
         probability: f64,
         reasons_json: &str,
-        origin: &str,
+        origin: ReviewOrigin,
     ) -> Result<Option<String>, StoreError> {
         let (l, r) = if left_id <= right_id {
             (left_id.to_string(), right_id.to_string())
@@ -199,11 +190,7 @@ impl Store {
         if l == r {
             return Ok(None);
         }
-        let (site, reasons, origin) = (
-            site_id.to_string(),
-            reasons_json.to_string(),
-            origin.to_string(),
-        );
+        let (site, reasons) = (site_id.to_string(), reasons_json.to_string());
         self.write(move |conn| {
             Box::pin(async move {
                 let known: i64 = sqlx::query(
@@ -219,7 +206,7 @@ impl Store {
                 }
                 let id = new_id();
                 sqlx::query(&format!(
-                    "INSERT INTO match_reviews ({REVIEW_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, NULL, NULL)"
+                    "INSERT INTO match_reviews ({REVIEW_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL)"
                 ))
                 .bind(&id)
                 .bind(&site)
@@ -227,11 +214,12 @@ impl Store {
                 .bind(&r)
                 .bind(probability)
                 .bind(&reasons)
-                .bind(&origin)
+                .bind(origin.as_str())
+                .bind(ReviewStatus::Pending.as_str())
                 .bind(now_ms())
                 .execute(&mut *conn)
                 .await?;
-                append(conn, NewEvent { actor: "system", site: &site, action: "review.queue", subject: &id }).await?;
+                append(conn, "system", &site, AuditAction::ReviewQueue, &id).await?;
                 Ok(Some(id))
             })
         })
@@ -243,7 +231,7 @@ impl Store {
     pub async fn reviews(
         &self,
         filter: &SiteFilter,
-        statuses: &[&str],
+        statuses: &[ReviewStatus],
         limit: usize,
     ) -> Result<Vec<ReviewPair>, StoreError> {
         let mut out = Vec::new();
@@ -251,7 +239,7 @@ impl Store {
             let rows = sqlx::query(&format!(
                 "SELECT {REVIEW_COLS} FROM match_reviews WHERE status = $1 ORDER BY probability DESC, created_at"
             ))
-            .bind(*st)
+            .bind(st.as_str())
             .fetch_all(self.pool())
             .await?;
             for r in &rows {
@@ -271,18 +259,17 @@ impl Store {
     pub async fn review_counts(
         &self,
         filter: &SiteFilter,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
+    ) -> Result<Vec<(ReviewStatus, i64)>, StoreError> {
         let rows = sqlx::query(
             "SELECT site_id, status, COUNT(*) FROM match_reviews GROUP BY site_id, status",
         )
         .fetch_all(self.pool())
         .await?;
-        let mut out: Vec<(String, i64)> =
-            REVIEW_STATUSES.iter().map(|s| (s.to_string(), 0)).collect();
+        let mut out: Vec<(ReviewStatus, i64)> = ReviewStatus::ALL.iter().map(|&s| (s, 0)).collect();
         for r in &rows {
             let site: String = r.try_get(0)?;
             if filter.allows(&site) {
-                let st: String = r.try_get(1)?;
+                let st: ReviewStatus = parse_term(&r.try_get::<String, _>(1)?)?;
                 let n: i64 = r.try_get(2)?;
                 if let Some(e) = out.iter_mut().find(|(s, _)| *s == st) {
                     e.1 += n;
@@ -316,17 +303,18 @@ impl Store {
         actor: &Actor,
         filter: &SiteFilter,
         id: &str,
-        decision: &str,
+        decision: ReviewStatus,
         survivor: Option<&str>,
     ) -> Result<Option<Merge>, StoreError> {
-        if !["confirmed", "rejected", "deferred"].contains(&decision) {
-            return Err(StoreError::Conflict(format!("unknown decision {decision}")));
+        if decision == ReviewStatus::Pending {
+            return Err(StoreError::Conflict(
+                "a decision cannot be \"pending\"".into(),
+            ));
         }
-        let (actor, filter, id, decision, survivor) = (
+        let (actor, filter, id, survivor) = (
             actor.username.clone(),
             filter.clone(),
             id.to_string(),
-            decision.to_string(),
             survivor.map(str::to_string),
         );
         self.write(move |conn| {
@@ -340,10 +328,10 @@ impl Store {
                 if !filter.allows(&p.site_id) {
                     return Err(StoreError::NotFound);
                 }
-                if p.status == "confirmed" || p.status == "rejected" {
+                if p.status.is_final() {
                     return Err(StoreError::Conflict("this pair has already been decided".into()));
                 }
-                let merge = if decision == "confirmed" {
+                let merge = if decision == ReviewStatus::Confirmed {
                     let s = survivor.unwrap_or_else(|| p.left_id.clone());
                     let m = if s == p.left_id { p.right_id.clone() } else if s == p.right_id { p.left_id.clone() } else {
                         return Err(StoreError::Conflict("the record to keep must be one of the pair".into()));
@@ -353,14 +341,13 @@ impl Store {
                     None
                 };
                 sqlx::query("UPDATE match_reviews SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4")
-                    .bind(&decision)
+                    .bind(decision.as_str())
                     .bind(&actor)
                     .bind(now_ms())
                     .bind(&id)
                     .execute(&mut *conn)
                     .await?;
-                let action = format!("review.{decision}");
-                append(conn, NewEvent { actor: &actor, site: &p.site_id, action: &action, subject: &id }).await?;
+                append(conn, &actor, &p.site_id, AuditAction::ReviewDecided(decision), &id).await?;
                 Ok(merge)
             })
         })
@@ -422,13 +409,14 @@ impl Store {
                     .execute(&mut *conn)
                     .await?;
                 if let Some(rid) = &m.review_id {
-                    sqlx::query("UPDATE match_reviews SET status = 'pending', decided_by = NULL, decided_at = NULL WHERE id = $1")
+                    sqlx::query("UPDATE match_reviews SET status = $2, decided_by = NULL, decided_at = NULL WHERE id = $1")
                         .bind(rid)
+                        .bind(ReviewStatus::Pending.as_str())
                         .execute(&mut *conn)
                         .await?;
                 }
                 for (s, subject) in [(&site, &m.survivor_id), (&m_site, &m.merged_id)] {
-                    append(conn, NewEvent { actor: &actor, site: s, action: "person.unmerge", subject }).await?;
+                    append(conn, &actor, s, AuditAction::PersonUnmerge, subject).await?;
                 }
                 m.undone_by = Some(actor.clone());
                 m.undone_at = Some(now);

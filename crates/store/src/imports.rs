@@ -1,14 +1,16 @@
 //! Import batches and the rows they registered. A row is known by its content key per site:
 //! importing it again finds the person it registered instead of registering them twice.
-use pulang_domain::{EncounterDetails, PersonDetails};
+use pulang_domain::{
+    AuditAction, EncounterDetails, ImportOutcome, ImportStatus, PersonDetails, ReviewOrigin,
+    ReviewStatus,
+};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
 use crate::accounts::Site;
-use crate::audit::{append, event_hash, NewEvent};
-use crate::people::{
-    bulk_insert, insert_people, new_person_rows, set_cases, BulkVal, PersonRecord,
-};
+use crate::audit::{append, append_many};
+use crate::people::{insert_people, new_person_rows, set_cases, PersonRecord};
+use crate::sql::{bulk_insert, date_str, term_at, BulkVal};
 use crate::{new_id, now_ms, Actor, Store, StoreError};
 
 /// An import row being registered.
@@ -40,7 +42,7 @@ pub struct ImportBatch {
     pub file_hash: String,
     pub created_by: String,
     pub created_at: i64,
-    pub status: String,
+    pub status: ImportStatus,
     /// The report as JSON (counts and rows), sealed at rest: it names people.
     pub report: Option<String>,
 }
@@ -50,12 +52,12 @@ pub(crate) async fn record_row(
     site_id: &str,
     row: &ImportRowRef,
     person_id: &str,
-    outcome: &str,
+    outcome: ImportOutcome,
 ) -> Result<(), StoreError> {
     // A registration with candidates is a row sent for review: recorded as such, so that a
     // kill between the registration and the queueing cannot lose the pair.
-    let outcome = if outcome == "created" && !row.review.is_empty() {
-        "review"
+    let outcome = if outcome == ImportOutcome::Created && !row.review.is_empty() {
+        ImportOutcome::Review
     } else {
         outcome
     };
@@ -76,7 +78,7 @@ pub(crate) async fn record_row(
         .bind(&row.batch_id)
         .bind(row.line)
         .bind(person_id)
-        .bind(outcome)
+        .bind(outcome.as_str())
         .execute(&mut *conn)
         .await
         .map_err(|e| StoreError::from_db(e, "import row"))?;
@@ -120,16 +122,7 @@ async fn queue_review_in(
     .bind(now_ms())
     .execute(&mut *conn)
     .await?;
-    append(
-        conn,
-        NewEvent {
-            actor: "system",
-            site: site_id,
-            action: "review.queue",
-            subject: &id,
-        },
-    )
-    .await?;
+    append(conn, "system", site_id, AuditAction::ReviewQueue, &id).await?;
     Ok(())
 }
 
@@ -164,7 +157,7 @@ fn import_row_values(
     site_id: &str,
     row: &ImportRowRef,
     person_id: &str,
-    outcome: &str,
+    outcome: ImportOutcome,
 ) -> Vec<BulkVal> {
     let t = |s: &str| BulkVal::Text(Some(s.to_string()));
     vec![
@@ -173,53 +166,8 @@ fn import_row_values(
         t(&row.batch_id),
         BulkVal::Int(Some(row.line)),
         t(person_id),
-        t(outcome),
+        t(outcome.as_str()),
     ]
-}
-
-/// Appends events to the audit chain inside the caller's transaction, in order: as
-/// [`append`] for each, with three statements in all.
-async fn append_all(conn: &mut AnyConnection, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let n = events.len() as i64;
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-        .bind(n)
-        .fetch_one(&mut *conn)
-        .await?;
-    let last: i64 = head.try_get(0)?;
-    let mut prev: String = head.try_get(1)?;
-    let at = now_ms();
-    let mut rows = Vec::with_capacity(events.len());
-    for (i, e) in events.iter().enumerate() {
-        let seq = last - n + 1 + i as i64;
-        let hash = event_hash(&prev, seq, at, e);
-        let t = |s: &str| BulkVal::Text(Some(s.to_string()));
-        rows.push(vec![
-            BulkVal::Int(Some(seq)),
-            BulkVal::Int(Some(at)),
-            t(e.actor),
-            t(e.site),
-            t(e.action),
-            t(e.subject),
-            t(&prev),
-            t(&hash),
-        ]);
-        prev = hash;
-    }
-    bulk_insert(
-        conn,
-        "audit_events",
-        "seq, at, actor, site, action, subject, prev_hash, hash",
-        rows,
-    )
-    .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&prev)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 /// [`Store::record_import_match`] inside the caller's transaction.
@@ -231,8 +179,8 @@ async fn record_match_in(
     pid: &str,
     encounter: &EncounterDetails,
 ) -> Result<bool, StoreError> {
-    record_row(conn, site, row, pid, "matched").await?;
-    let day = crate::people::date_str(encounter.arrived_on);
+    record_row(conn, site, row, pid, ImportOutcome::Matched).await?;
+    let day = date_str(encounter.arrived_on);
     let returned: Option<String> = sqlx::query(
         "SELECT MAX(on_date) FROM milestones WHERE milestone = 'returned' AND person_id = $1",
     )
@@ -257,7 +205,14 @@ async fn record_match_in(
             },
         )
         .await?;
-        return crate::arrivals::flag_if_returned_before(conn, pid, &day, actor, site).await;
+        return crate::arrivals::flag_if_returned_before(
+            conn,
+            pid,
+            encounter.arrived_on,
+            actor,
+            site,
+        )
+        .await;
     }
     Ok(false)
 }
@@ -291,7 +246,7 @@ impl Store {
                     file_hash: file_hash.into(),
                     created_by: r.try_get(1)?,
                     created_at: r.try_get(2)?,
-                    status: "running".into(),
+                    status: ImportStatus::Running,
                     report: None,
                 },
                 true,
@@ -305,7 +260,7 @@ impl Store {
             file_hash: file_hash.into(),
             created_by: actor.username.clone(),
             created_at: now_ms(),
-            status: "running".into(),
+            status: ImportStatus::Running,
             report: None,
         };
         let (bb, actor) = (b.clone(), actor.username.clone());
@@ -324,7 +279,7 @@ impl Store {
                 .bind(bb.created_at)
                 .execute(&mut *conn)
                 .await?;
-                append(conn, NewEvent { actor: &actor, site: &bb.site_id, action: "import.start", subject: &bb.id }).await?;
+                append(conn, &actor, &bb.site_id, AuditAction::ImportStart, &bb.id).await?;
                 Ok(())
             })
         })
@@ -380,7 +335,7 @@ impl Store {
                     .await?
                     .ok_or(StoreError::NotFound)?
                     .try_get(0)?;
-                append(conn, NewEvent { actor: &actor, site: &site, action: "import.finish", subject: &id }).await?;
+                append(conn, &actor, &site, AuditAction::ImportFinish, &id).await?;
                 Ok(())
             })
         })
@@ -413,7 +368,7 @@ impl Store {
                     file_hash: r.try_get(4)?,
                     created_by: r.try_get(5)?,
                     created_at: r.try_get(6)?,
-                    status: r.try_get(7)?,
+                    status: term_at(&r, "status")?,
                     id,
                 });
             }
@@ -480,7 +435,7 @@ impl Store {
         let mut rows = Vec::new();
         let mut reviews = Vec::new();
         // (actor, action, subject): the audit events, in order.
-        let mut events: Vec<(String, &'static str, String)> = Vec::new();
+        let mut events: Vec<(String, AuditAction, String)> = Vec::new();
         let mut matches = Vec::new();
         let mut order = Vec::with_capacity(writes.len());
         for w in writes {
@@ -501,7 +456,11 @@ impl Store {
                         now,
                         Some(&row.batch_id),
                     ));
-                    events.push((actor.username.clone(), "person.create", id.clone()));
+                    events.push((
+                        actor.username.clone(),
+                        AuditAction::PersonCreate,
+                        id.clone(),
+                    ));
                     for r in &row.review {
                         let rid = new_id();
                         let (l, rt) = if r.person_id <= id {
@@ -518,12 +477,12 @@ impl Store {
                             BulkVal::Text(Some(r.reasons_json.clone())),
                             BulkVal::Int(Some(now)),
                         ]);
-                        events.push(("system".into(), "review.queue", rid));
+                        events.push(("system".into(), AuditAction::ReviewQueue, rid));
                     }
                     let outcome = if row.review.is_empty() {
-                        "created"
+                        ImportOutcome::Created
                     } else {
-                        "review"
+                        ImportOutcome::Review
                     };
                     rows.push(import_row_values(&site.id, &row, &id, outcome));
                     order.push(Ok(records.len()));
@@ -571,23 +530,14 @@ impl Store {
                     reviews
                         .into_iter()
                         .map(|mut r| {
-                            r.push(BulkVal::Text(Some("import".into())));
-                            r.push(BulkVal::Text(Some("pending".into())));
+                            r.push(BulkVal::Text(Some(ReviewOrigin::Import.to_string())));
+                            r.push(BulkVal::Text(Some(ReviewStatus::Pending.to_string())));
                             r
                         })
                         .collect(),
                 )
                 .await?;
-                let events: Vec<NewEvent> = events
-                    .iter()
-                    .map(|(a, action, subject)| NewEvent {
-                        actor: a,
-                        site: &site.id,
-                        action,
-                        subject,
-                    })
-                    .collect();
-                append_all(conn, &events).await?;
+                append_many(conn, &site.id, &events).await?;
                 let mut flagged = Vec::with_capacity(matches.len());
                 for (row, pid, encounter) in &matches {
                     flagged.push(record_match_in(conn, &actor, &site.id, row, pid, encounter).await?);
@@ -703,16 +653,7 @@ impl Store {
                     .bind(&batch)
                     .execute(&mut *conn)
                     .await?;
-                append(
-                    conn,
-                    NewEvent {
-                        actor: &actor,
-                        site: &site,
-                        action: "import.revert",
-                        subject: &batch,
-                    },
-                )
-                .await?;
+                append(conn, &actor, &site, AuditAction::ImportRevert, &batch).await?;
                 Ok(())
             })
         })
@@ -737,11 +678,11 @@ async fn revertible(
         .await?
         .ok_or(StoreError::NotFound)?;
     let site: String = row.try_get(0)?;
-    let status: String = row.try_get(1)?;
+    let status: ImportStatus = term_at(&row, "status")?;
     if !sites.contains(&site) {
         return Err(StoreError::NotFound);
     }
-    if status == "reverted" {
+    if status == ImportStatus::Reverted {
         return Err(StoreError::Conflict(
             "this import has already been reverted".into(),
         ));
@@ -762,7 +703,7 @@ async fn revert_person(
 ) -> Result<(), StoreError> {
     // By person only: a person has a handful of rows, a batch a hundred thousand, and without
     // statistics SQLite may pick the batch's index for `batch_id = … AND person_id = …`.
-    let mut outcomes: Vec<String> = Vec::new();
+    let mut outcomes: Vec<ImportOutcome> = Vec::new();
     for r in sqlx::query("SELECT batch_id, outcome FROM import_rows WHERE person_id = $1")
         .bind(pid)
         .fetch_all(&mut *conn)
@@ -770,10 +711,13 @@ async fn revert_person(
     {
         let b: String = r.try_get(0)?;
         if b == batch {
-            outcomes.push(r.try_get(1)?);
+            outcomes.push(term_at(&r, "outcome")?);
         }
     }
-    let matched = outcomes.iter().filter(|o| *o == "matched").count();
+    let matched = outcomes
+        .iter()
+        .filter(|o| **o == ImportOutcome::Matched)
+        .count();
     report.unlinked += matched;
     if matched == outcomes.len() {
         return Ok(());
@@ -798,16 +742,7 @@ async fn revert_person(
         }
         q.execute(&mut *conn).await?;
     }
-    append(
-        conn,
-        NewEvent {
-            actor,
-            site,
-            action: "person.delete",
-            subject: pid,
-        },
-    )
-    .await?;
+    append(conn, actor, site, AuditAction::PersonDelete, pid).await?;
     report.removed += 1;
     report.removed_ids.push(pid.to_string());
     Ok(())

@@ -20,6 +20,7 @@ pub mod identity;
 pub mod imports;
 pub mod people;
 pub mod screenings;
+mod sql;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,6 +31,7 @@ use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor};
 use tokio::sync::{mpsc, oneshot};
 
 pub use crypto::Keyring;
+pub use sql::date_str;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

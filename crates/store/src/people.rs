@@ -1,15 +1,18 @@
 //! People, their encounters and the history of every change. Personal fields are sealed with
 //! the record id and field name as associated data; NIK, passport and phones also get blind
 //! index digests for exact look-ups.
-use pulang_domain::{ArrivalRoute, BirthDate, EncounterDetails, PersonDetails, Sex};
+use pulang_domain::{
+    ArrivalRoute, AuditAction, BirthDate, EncounterDetails, ImportOutcome, LookupKind,
+    PersonDetails, PersonFlag, Sex,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use time::Date;
 
 use crate::accounts::Site;
-use crate::audit::{append, NewEvent};
+use crate::audit::append;
 use crate::imports::ImportRowRef;
+use crate::sql::{bulk_insert, date_str, site_clause, BulkVal};
 use crate::{new_id, now_ms, Actor, Keyring, SiteFilter, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -82,9 +85,6 @@ pub struct Counts {
 /// People not merged into another record, for counting.
 const LIVE_PEOPLE: &str = "(SELECT * FROM people WHERE merged_into IS NULL) live";
 
-/// Kinds of exact look-up.
-pub const LOOKUP_KINDS: [&str; 3] = ["nik", "passport", "phone"];
-
 /// The personal fields as sealed columns.
 struct Sealed {
     full_name: Vec<u8>,
@@ -103,13 +103,13 @@ pub(crate) fn json<T: Serialize>(v: &T) -> String {
 fn seal(keys: &Keyring, id: &str, d: &PersonDetails) -> Sealed {
     let mut digests = Vec::new();
     if let Some(n) = &d.nik {
-        digests.push(keys.blind_index("nik", n));
+        digests.push(keys.blind_index(LookupKind::Nik, n));
     }
     if let Some(p) = &d.passport_no {
-        digests.push(keys.blind_index("passport", p));
+        digests.push(keys.blind_index(LookupKind::Passport, p));
     }
     for p in &d.phones {
-        digests.push(keys.blind_index("phone", p));
+        digests.push(keys.blind_index(LookupKind::Phone, p));
     }
     Sealed {
         full_name: keys.seal_str(id, "full_name", &d.full_name),
@@ -222,8 +222,8 @@ pub struct Intake {
     pub group_id: Option<String>,
     /// Allocate the next queue ticket of the site for the arrival day.
     pub ticket: bool,
-    /// Triage flags (see [`crate::arrivals::TRIAGE_FLAGS`]).
-    pub flags: Vec<String>,
+    /// Triage flags set at the desk.
+    pub flags: Vec<PersonFlag>,
 }
 
 #[derive(Debug, Clone)]
@@ -340,19 +340,6 @@ async fn write_history(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-fn site_clause(filter: &SiteFilter, first_param: usize) -> (String, Vec<String>) {
-    match filter {
-        SiteFilter::All => ("1=1".to_string(), Vec::new()),
-        SiteFilter::Only(ids) if ids.is_empty() => ("1=0".to_string(), Vec::new()),
-        SiteFilter::Only(ids) => {
-            let ph: Vec<String> = (0..ids.len())
-                .map(|i| format!("${}", first_param + i))
-                .collect();
-            (format!("site_id IN ({})", ph.join(", ")), ids.clone())
-        }
-    }
 }
 
 impl Store {
@@ -475,12 +462,12 @@ impl Store {
                 .await?;
                 write_history(conn, &keys, &id, 1, &actor.username, &history_changes).await?;
                 if let Some(row) = &from_import {
-                    crate::imports::record_row(conn, &site.id, row, &id, "created").await?;
+                    crate::imports::record_row(conn, &site.id, row, &id, ImportOutcome::Created).await?;
                 }
                 for f in &flags {
-                    crate::arrivals::insert_flag(conn, &id, f, &actor.username).await?;
+                    crate::arrivals::insert_flag(conn, &id, *f, &actor.username).await?;
                 }
-                append(conn, NewEvent { actor: &actor.username, site: &site.id, action: "person.create", subject: &id }).await?;
+                append(conn, &actor.username, &site.id, AuditAction::PersonCreate, &id).await?;
                 Ok(Registered {
                     record: PersonRecord {
                         id,
@@ -514,7 +501,7 @@ impl Store {
         actor: &Actor,
         filter: &SiteFilter,
         id: &str,
-        action: &str,
+        action: AuditAction,
     ) -> Result<PersonRecord, StoreError> {
         let person = self.fetch_person(id).await?;
         match person {
@@ -524,8 +511,13 @@ impl Store {
                 Ok(p)
             }
             Some(p) => {
-                self.audit(&actor.username, &p.site_id, "person.read_denied", &p.id)
-                    .await?;
+                self.audit(
+                    &actor.username,
+                    &p.site_id,
+                    AuditAction::PersonReadDenied,
+                    &p.id,
+                )
+                .await?;
                 Err(StoreError::NotFound)
             }
             None => Err(StoreError::NotFound),
@@ -643,7 +635,7 @@ impl Store {
                 .await?;
                 write_lookups(conn, &id, &sealed.digests).await?;
                 write_history(conn, &keys, &id, version, &actor.username, &diff).await?;
-                append(conn, NewEvent { actor: &actor.username, site: &old.site_id, action: "person.update", subject: &id }).await?;
+                append(conn, &actor.username, &old.site_id, AuditAction::PersonUpdate, &id).await?;
                 Ok(PersonRecord { version, details, updated_at: now, ..old })
             })
         })
@@ -654,7 +646,7 @@ impl Store {
     pub async fn lookup(
         &self,
         filter: &SiteFilter,
-        kind: &str,
+        kind: LookupKind,
         normalised: &str,
     ) -> Result<Vec<String>, StoreError> {
         let digest = self.keys().blind_index(kind, normalised);
@@ -739,56 +731,6 @@ impl Store {
             .await?,
         })
     }
-}
-
-/// A value of a multi-row insert.
-pub(crate) enum BulkVal {
-    Text(Option<String>),
-    Int(Option<i64>),
-    Real(f64),
-    Blob(Option<Vec<u8>>),
-}
-
-/// Parameters per multi-row statement: binding slows down sharply with many more (sqlx resolves
-/// each `$n` by name in SQLite).
-const PARAMS: usize = 300;
-
-/// `INSERT INTO {table} ({cols}) VALUES (...), (...)` for `rows`, in statements of at most
-/// [`PARAMS`] parameters.
-pub(crate) async fn bulk_insert(
-    conn: &mut AnyConnection,
-    table: &str,
-    cols: &str,
-    rows: Vec<Vec<BulkVal>>,
-) -> Result<(), StoreError> {
-    let Some(width) = rows.first().map(Vec::len) else {
-        return Ok(());
-    };
-    let per = (PARAMS / width).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let part: Vec<Vec<BulkVal>> = rows.by_ref().take(per).collect();
-        let values: Vec<String> = (0..part.len())
-            .map(|r| {
-                let ph: Vec<String> = (0..width)
-                    .map(|c| format!("${}", r * width + c + 1))
-                    .collect();
-                format!("({})", ph.join(", "))
-            })
-            .collect();
-        let sql = format!("INSERT INTO {table} ({cols}) VALUES {}", values.join(", "));
-        let mut q = sqlx::query(&sql);
-        for v in part.into_iter().flatten() {
-            q = match v {
-                BulkVal::Text(t) => q.bind(t),
-                BulkVal::Int(i) => q.bind(i),
-                BulkVal::Real(f) => q.bind(f),
-                BulkVal::Blob(b) => q.bind(b),
-            };
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 /// The rows that registering a new person inserts, sealed, for multi-row inserts: what
@@ -977,10 +919,6 @@ impl Store {
             .await?;
         Ok(ids.into_iter().zip(cases).collect())
     }
-}
-
-pub fn date_str(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// Parses a stored route; unknown values are kept as "other".

@@ -1,27 +1,13 @@
 //! Screenings of a person. The store keeps the interview input sealed (it holds the person's
 //! story) and the outcome grade in the clear for counting; evaluating is the screening crate's job.
+use pulang_domain::{AuditAction, ScreeningStatus};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::audit::{append, NewEvent};
+use crate::audit::append;
+use crate::sql::parse_term;
 use crate::{new_id, now_ms, Actor, SiteFilter, Store, StoreError};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ScreeningStatus {
-    Draft,
-    Signed,
-}
-
-impl ScreeningStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            ScreeningStatus::Draft => "draft",
-            ScreeningStatus::Signed => "signed",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScreeningRecord {
@@ -58,11 +44,7 @@ impl Store {
             version: r.try_get(3)?,
             supersedes: r.try_get(4)?,
             catalogue_version: r.try_get(5)?,
-            status: if status == "signed" {
-                ScreeningStatus::Signed
-            } else {
-                ScreeningStatus::Draft
-            },
+            status: parse_term(&status)?,
             outcome: r.try_get(8)?,
             created_by: r.try_get(9)?,
             created_at: r.try_get(10)?,
@@ -131,8 +113,8 @@ impl Store {
                 .bind(now)
                 .execute(&mut *conn)
                 .await?;
-                let action = if supersedes.is_some() { "screening.correct" } else { "screening.start" };
-                append(conn, NewEvent { actor: &actor.username, site: &site_id, action, subject: &sid }).await?;
+                let action = if supersedes.is_some() { AuditAction::ScreeningCorrect } else { AuditAction::ScreeningStart };
+                append(conn, &actor.username, &site_id, action, &sid).await?;
                 Ok(())
             })
         })
@@ -154,7 +136,7 @@ impl Store {
         actor: &Actor,
         filter: &SiteFilter,
         id: &str,
-        action: &str,
+        action: AuditAction,
     ) -> Result<ScreeningRecord, StoreError> {
         match self.fetch_screening(id).await? {
             Some(s) if filter.allows(&s.site_id) => {
@@ -163,8 +145,13 @@ impl Store {
                 Ok(s)
             }
             Some(s) => {
-                self.audit(&actor.username, &s.site_id, "screening.read_denied", &s.id)
-                    .await?;
+                self.audit(
+                    &actor.username,
+                    &s.site_id,
+                    AuditAction::ScreeningReadDenied,
+                    &s.id,
+                )
+                .await?;
                 Err(StoreError::NotFound)
             }
             None => Err(StoreError::NotFound),
@@ -237,20 +224,11 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
                 let action = if sign {
-                    "screening.sign"
+                    AuditAction::ScreeningSign
                 } else {
-                    "screening.save"
+                    AuditAction::ScreeningSave
                 };
-                append(
-                    conn,
-                    NewEvent {
-                        actor: &actor.username,
-                        site: &site_id,
-                        action,
-                        subject: &id,
-                    },
-                )
-                .await?;
+                append(conn, &actor.username, &site_id, action, &id).await?;
                 Ok(())
             })
         })

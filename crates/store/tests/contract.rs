@@ -10,7 +10,10 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use pulang_domain::{ArrivalRoute, BirthDate, EncounterDetails, PersonDetails, Role, Sex};
+use pulang_domain::{
+    ArrivalRoute, AuditAction, BirthDate, EncounterDetails, LookupKind, Milestone, PersonDetails,
+    PersonFlag, ReviewOrigin, ReviewStatus, Role, Sex,
+};
 use pulang_store::accounts::{Grant, Site};
 use pulang_store::audit::{event_hash, AuditEvent, ChainBreak, NewEvent, GENESIS};
 use pulang_store::people::PersonRecord;
@@ -545,18 +548,18 @@ async fn check_accounts(store: Store, _raw: RawDb) {
         .map(|e| e.action)
         .collect();
     for a in [
-        "site.create",
-        "user.create",
-        "user.grant",
-        "session.login",
-        "session.logout",
-        "session.revoke_all",
-        "user.password",
-        "token.create",
-        "user.disable",
-        "user.enable",
+        AuditAction::SiteCreate,
+        AuditAction::UserCreate,
+        AuditAction::UserGrant,
+        AuditAction::SessionLogin,
+        AuditAction::SessionLogout,
+        AuditAction::SessionRevokeAll,
+        AuditAction::UserPassword,
+        AuditAction::TokenCreate,
+        AuditAction::UserDisable,
+        AuditAction::UserEnable,
     ] {
-        assert!(actions.contains(a), "no {a} event in {actions:?}");
+        assert!(actions.contains(&*a.name()), "no {a} event in {actions:?}");
     }
     intact(&store).await;
 }
@@ -642,7 +645,7 @@ async fn check_read_filter(store: Store, _raw: RawDb) {
     for filter in [only(&[&bkk]), SiteFilter::Only(vec![])] {
         let before = intact(&store).await;
         match store
-            .read_person(&reader, &filter, &p.id, "person.read")
+            .read_person(&reader, &filter, &p.id, AuditAction::PersonRead)
             .await
         {
             Err(StoreError::NotFound) => {}
@@ -654,7 +657,7 @@ async fn check_read_filter(store: Store, _raw: RawDb) {
             "the denied read is audited"
         );
         let e = newest_event(&store, &p.id).await;
-        assert_eq!(e.action, "person.read_denied");
+        assert_eq!(e.action, AuditAction::PersonReadDenied.name());
         assert_eq!(e.actor, "caseworker");
     }
 
@@ -662,16 +665,21 @@ async fn check_read_filter(store: Store, _raw: RawDb) {
     let before = intact(&store).await;
     assert!(matches!(
         store
-            .read_person(&reader, &SiteFilter::All, "no-such-person", "person.read")
+            .read_person(
+                &reader,
+                &SiteFilter::All,
+                "no-such-person",
+                AuditAction::PersonRead
+            )
             .await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(intact(&store).await, before);
 
     for (filter, action) in [
-        (only(&[&bkk, &pnh]), "person.read"),
-        (only(&[&pnh]), "person.read"),
-        (SiteFilter::All, "person.print"),
+        (only(&[&bkk, &pnh]), AuditAction::PersonRead),
+        (only(&[&pnh]), AuditAction::PersonRead),
+        (SiteFilter::All, AuditAction::PersonPrint),
     ] {
         let before = intact(&store).await;
         let got = store
@@ -681,7 +689,7 @@ async fn check_read_filter(store: Store, _raw: RawDb) {
         assert_eq!(got, p);
         assert_eq!(intact(&store).await, before + 1);
         let e = newest_event(&store, &p.id).await;
-        assert_eq!(e.action, action);
+        assert_eq!(e.action, action.name());
         assert_eq!(e.actor, "caseworker");
     }
 }
@@ -756,10 +764,13 @@ async fn check_update_history(store: Store, _raw: RawDb) {
         .iter()
         .any(|c| c.field == "full_name" && c.after.as_deref() == Some("Siti Rahayu")));
     assert!(h[1].changes.iter().all(|c| c.before.is_none()));
-    assert_eq!(newest_event(&store, &p.id).await.action, "person.update");
+    assert_eq!(
+        newest_event(&store, &p.id).await.action,
+        AuditAction::PersonUpdate.name()
+    );
     assert_eq!(
         store
-            .lookup(&SiteFilter::All, "phone", "+6285712345678")
+            .lookup(&SiteFilter::All, LookupKind::Phone, "+6285712345678")
             .await
             .unwrap(),
         vec![p.id.clone()]
@@ -805,12 +816,12 @@ async fn check_update_history(store: Store, _raw: RawDb) {
     );
     assert_eq!(store.history(&p.id).await.unwrap().len(), 2);
     assert!(store
-        .lookup(&SiteFilter::All, "nik", "3201010101010009")
+        .lookup(&SiteFilter::All, LookupKind::Nik, "3201010101010009")
         .await
         .unwrap()
         .is_empty());
     let now = store
-        .read_person(&cw, &SiteFilter::All, &p.id, "person.read")
+        .read_person(&cw, &SiteFilter::All, &p.id, AuditAction::PersonRead)
         .await
         .unwrap();
     assert_eq!((now.version, &now.details), (2, &d2));
@@ -829,7 +840,7 @@ async fn check_update_history(store: Store, _raw: RawDb) {
     for i in 0..20 {
         let s = store.clone();
         tasks.push(tokio::spawn(async move {
-            s.audit("tester", "PNH", "test.event", &format!("s{i}"))
+            s.audit("tester", "PNH", AuditAction::PersonRead, &format!("s{i}"))
                 .await
                 .map(|_| ())
         }));
@@ -896,7 +907,10 @@ async fn check_failed_writes_leave_nothing(store: Store, _raw: RawDb) {
     assert_eq!(intact(&store).await, n, "the audit head did not move");
     assert_eq!(store.person_count().await.unwrap(), 1);
     assert_eq!(store.history(&p.id).await.unwrap().len(), 1);
-    for (kind, v) in [("nik", "3201010101010009"), ("phone", "+6285799990000")] {
+    for (kind, v) in [
+        (LookupKind::Nik, "3201010101010009"),
+        (LookupKind::Phone, "+6285799990000"),
+    ] {
         assert!(store
             .lookup(&SiteFilter::All, kind, v)
             .await
@@ -904,9 +918,9 @@ async fn check_failed_writes_leave_nothing(store: Store, _raw: RawDb) {
             .is_empty());
     }
     for (kind, v) in [
-        ("nik", "3201014405960001"),
-        ("passport", "C1234567"),
-        ("phone", "+6281234567890"),
+        (LookupKind::Nik, "3201014405960001"),
+        (LookupKind::Passport, "C1234567"),
+        (LookupKind::Phone, "+6281234567890"),
     ] {
         assert_eq!(
             store.lookup(&SiteFilter::All, kind, v).await.unwrap(),
@@ -915,7 +929,7 @@ async fn check_failed_writes_leave_nothing(store: Store, _raw: RawDb) {
         );
     }
     let now = store
-        .read_person(&worker(), &SiteFilter::All, &p.id, "person.read")
+        .read_person(&worker(), &SiteFilter::All, &p.id, AuditAction::PersonRead)
         .await
         .expect("the record still decrypts");
     assert_eq!((now.version, now.details), (1, siti()));
@@ -938,11 +952,14 @@ async fn check_lookup(store: Store, _raw: RawDb) {
     other.phones = vec!["+6281234567890".into(), "+855123456789".into()];
     let q = register(&store, &bkk, other, date!(2025 - 02 - 02)).await;
 
-    let look = |f: SiteFilter, kind: &'static str, v: &'static str| {
+    let look = |f: SiteFilter, kind: LookupKind, v: &'static str| {
         let s = store.clone();
         async move { sorted(s.lookup(&f, kind, v).await.unwrap()) }
     };
-    for (kind, v) in [("nik", "3201014405960001"), ("passport", "C1234567")] {
+    for (kind, v) in [
+        (LookupKind::Nik, "3201014405960001"),
+        (LookupKind::Passport, "C1234567"),
+    ] {
         assert_eq!(look(SiteFilter::All, kind, v).await, vec![p.id.clone()]);
         assert_eq!(look(only(&[&pnh]), kind, v).await, vec![p.id.clone()]);
         assert_eq!(look(only(&[&bkk, &pnh]), kind, v).await, vec![p.id.clone()]);
@@ -955,34 +972,36 @@ async fn check_lookup(store: Store, _raw: RawDb) {
     // A phone shared by people on two sites.
     let shared = "+6281234567890";
     assert_eq!(
-        look(SiteFilter::All, "phone", shared).await,
+        look(SiteFilter::All, LookupKind::Phone, shared).await,
         sorted(vec![p.id.clone(), q.id.clone()])
     );
     assert_eq!(
-        look(only(&[&pnh]), "phone", shared).await,
+        look(only(&[&pnh]), LookupKind::Phone, shared).await,
         vec![p.id.clone()]
     );
     assert_eq!(
-        look(only(&[&bkk]), "phone", shared).await,
+        look(only(&[&bkk]), LookupKind::Phone, shared).await,
         vec![q.id.clone()]
     );
     assert_eq!(
-        look(SiteFilter::All, "phone", "+855123456789").await,
+        look(SiteFilter::All, LookupKind::Phone, "+855123456789").await,
         vec![q.id.clone()]
     );
-    assert!(look(only(&[&pnh]), "phone", "+855123456789")
+    assert!(look(only(&[&pnh]), LookupKind::Phone, "+855123456789")
         .await
         .is_empty());
     // Unknown values, and values under the wrong kind, find nobody.
-    assert!(look(SiteFilter::All, "nik", "3201014405960002")
+    assert!(look(SiteFilter::All, LookupKind::Nik, "3201014405960002")
         .await
         .is_empty());
-    assert!(look(SiteFilter::All, "phone", "3201014405960001")
+    assert!(look(SiteFilter::All, LookupKind::Phone, "3201014405960001")
         .await
         .is_empty());
-    assert!(look(SiteFilter::All, "passport", "3201014405960001")
-        .await
-        .is_empty());
+    assert!(
+        look(SiteFilter::All, LookupKind::Passport, "3201014405960001")
+            .await
+            .is_empty()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1078,7 +1097,7 @@ async fn check_encryption_at_rest(store: Store, raw: RawDb) {
         .unwrap();
     // Everything reads back through the API.
     let got = store
-        .read_person(&worker(), &SiteFilter::All, &p.id, "person.read")
+        .read_person(&worker(), &SiteFilter::All, &p.id, AuditAction::PersonRead)
         .await
         .unwrap();
     assert_eq!(got.details, d2);
@@ -1100,9 +1119,9 @@ async fn check_encryption_at_rest(store: Store, raw: RawDb) {
     assert_eq!(
         digests,
         sorted(vec![
-            keys.blind_index("nik", NIK),
-            keys.blind_index("passport", PASSPORT),
-            keys.blind_index("phone", PHONE),
+            keys.blind_index(LookupKind::Nik, NIK),
+            keys.blind_index(LookupKind::Passport, PASSPORT),
+            keys.blind_index(LookupKind::Phone, PHONE),
         ])
     );
     for d in &digests {
@@ -1259,7 +1278,7 @@ async fn check_ciphertext_bound_to_record(store: Store, _raw: RawDb) {
         .unwrap();
     assert_eq!(moved, 1);
     match store
-        .read_person(&worker(), &SiteFilter::All, &a.id, "person.read")
+        .read_person(&worker(), &SiteFilter::All, &a.id, AuditAction::PersonRead)
         .await
     {
         Err(StoreError::Decrypt(f)) => assert_eq!(f, "full_name"),
@@ -1274,7 +1293,7 @@ async fn check_ciphertext_bound_to_record(store: Store, _raw: RawDb) {
         .await
         .unwrap();
     match store
-        .read_person(&worker(), &SiteFilter::All, &b.id, "person.read")
+        .read_person(&worker(), &SiteFilter::All, &b.id, AuditAction::PersonRead)
         .await
     {
         Err(StoreError::Decrypt(f)) => assert_eq!(f, "aliases"),
@@ -1295,7 +1314,12 @@ async fn ten_events(store: &Store) -> Vec<AuditEvent> {
         .unwrap();
     for i in 3..=10 {
         store
-            .audit("tester", "PNH", "test.event", &format!("subject-{i}"))
+            .audit(
+                "tester",
+                "PNH",
+                AuditAction::PersonRead,
+                &format!("subject-{i}"),
+            )
             .await
             .unwrap();
     }
@@ -1339,12 +1363,12 @@ async fn check_audit_intact(store: Store, _raw: RawDb) {
         assert_eq!(h, e.hash);
         prev = e.hash.clone();
     }
-    assert_eq!(events[0].action, "site.create");
-    assert_eq!(events[1].action, "user.create");
+    assert_eq!(events[0].action, AuditAction::SiteCreate.name());
+    assert_eq!(events[1].action, AuditAction::UserCreate.name());
     assert_eq!(events[9].subject, "subject-10");
     // Appending after a verification keeps the chain intact.
     store
-        .audit("tester", "PNH", "test.more", "x")
+        .audit("tester", "PNH", AuditAction::PersonSearch, "x")
         .await
         .unwrap();
     assert_eq!(store.verify_audit().await.unwrap(), Ok(11));
@@ -1518,7 +1542,10 @@ async fn check_merge_unmerge(store: Store, raw: RawDb) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
-    assert_eq!(newest_event(&store, &b.id).await.action, "person.unmerge");
+    assert_eq!(
+        newest_event(&store, &b.id).await.action,
+        AuditAction::PersonUnmerge.name()
+    );
     intact(&store).await;
 }
 
@@ -1528,45 +1555,51 @@ async fn check_review_queue(store: Store, raw: RawDb) {
     let b = register(&store, &pnh, person("SANTOSO BUDI"), date!(2026 - 01 - 13)).await;
     let reasons = r#"[{"field":"name","level":"exact","weight":9.1}]"#;
     let id = store
-        .queue_review(&pnh.id, &b.id, &a.id, 0.83, reasons, "intake")
+        .queue_review(&pnh.id, &b.id, &a.id, 0.83, reasons, ReviewOrigin::Intake)
         .await
         .unwrap()
         .expect("queued");
     // The same pair in either order is not queued twice.
     assert_eq!(
         store
-            .queue_review(&pnh.id, &a.id, &b.id, 0.9, reasons, "import")
+            .queue_review(&pnh.id, &a.id, &b.id, 0.9, reasons, ReviewOrigin::Import)
             .await
             .unwrap(),
         None
     );
     let pending = store
-        .reviews(&only(&[&pnh]), &["pending"], 10)
+        .reviews(&only(&[&pnh]), &[ReviewStatus::Pending], 10)
         .await
         .unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].reasons, reasons);
     assert!((pending[0].probability - 0.83).abs() < 1e-9);
     assert!(store
-        .reviews(&only(&[&bkk]), &["pending"], 10)
+        .reviews(&only(&[&bkk]), &[ReviewStatus::Pending], 10)
         .await
         .unwrap()
         .is_empty());
     let err = store
-        .decide_review(&worker(), &only(&[&bkk]), &id, "confirmed", None)
+        .decide_review(
+            &worker(),
+            &only(&[&bkk]),
+            &id,
+            ReviewStatus::Confirmed,
+            None,
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err}");
     assert_eq!(
         store
-            .decide_review(&worker(), &only(&[&pnh]), &id, "deferred", None)
+            .decide_review(&worker(), &only(&[&pnh]), &id, ReviewStatus::Deferred, None)
             .await
             .unwrap(),
         None
     );
     assert_eq!(
         store
-            .reviews(&SiteFilter::All, &["deferred"], 10)
+            .reviews(&SiteFilter::All, &[ReviewStatus::Deferred], 10)
             .await
             .unwrap()
             .len(),
@@ -1577,14 +1610,20 @@ async fn check_review_queue(store: Store, raw: RawDb) {
             &worker(),
             &SiteFilter::All,
             &id,
-            "confirmed",
+            ReviewStatus::Confirmed,
             Some("someone-else"),
         )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     let m = store
-        .decide_review(&worker(), &SiteFilter::All, &id, "confirmed", Some(&a.id))
+        .decide_review(
+            &worker(),
+            &SiteFilter::All,
+            &id,
+            ReviewStatus::Confirmed,
+            Some(&a.id),
+        )
         .await
         .unwrap()
         .expect("a confirmed pair is merged");
@@ -1598,7 +1637,13 @@ async fn check_review_queue(store: Store, raw: RawDb) {
         Some(a.id.as_str())
     );
     let err = store
-        .decide_review(&worker(), &SiteFilter::All, &id, "rejected", None)
+        .decide_review(
+            &worker(),
+            &SiteFilter::All,
+            &id,
+            ReviewStatus::Rejected,
+            None,
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
@@ -1608,14 +1653,20 @@ async fn check_review_queue(store: Store, raw: RawDb) {
         .await
         .unwrap();
     let r = store.review(&SiteFilter::All, &id).await.unwrap();
-    assert_eq!(r.status, "pending");
+    assert_eq!(r.status, ReviewStatus::Pending);
     store
-        .decide_review(&worker(), &SiteFilter::All, &id, "rejected", None)
+        .decide_review(
+            &worker(),
+            &SiteFilter::All,
+            &id,
+            ReviewStatus::Rejected,
+            None,
+        )
         .await
         .unwrap();
     let counts = store.review_counts(&SiteFilter::All).await.unwrap();
-    assert!(counts.contains(&("rejected".to_string(), 1)), "{counts:?}");
-    assert!(counts.contains(&("pending".to_string(), 0)), "{counts:?}");
+    assert!(counts.contains(&(ReviewStatus::Rejected, 1)), "{counts:?}");
+    assert!(counts.contains(&(ReviewStatus::Pending, 0)), "{counts:?}");
     assert_eq!(merged_into(&raw, &b.id).await, None);
     intact(&store).await;
 }
@@ -1633,27 +1684,33 @@ async fn check_arrivals(store: Store, _raw: RawDb) {
             &operator(),
             &pnh.id,
             "Police hand-over Sihanoukville",
-            "police_handover",
+            ArrivalRoute::PoliceHandover,
             day1,
         )
         .await
         .unwrap();
     let other = store
-        .create_group(&operator(), &bkk.id, "Rescue", "rescue_operation", day1)
+        .create_group(
+            &operator(),
+            &bkk.id,
+            "Rescue",
+            ArrivalRoute::RescueOperation,
+            day1,
+        )
         .await
         .unwrap();
-    let desk = |group: Option<&str>, flags: &[&str]| Intake {
+    let desk = |group: Option<&str>, flags: &[PersonFlag]| Intake {
         group_id: group.map(str::to_string),
         ticket: true,
-        flags: flags.iter().map(|f| f.to_string()).collect(),
+        flags: flags.to_vec(),
         from_import: None,
     };
     let mut tickets = Vec::new();
     let mut ids = Vec::new();
     for (name, flags) in [
-        ("Dewi", &["pregnancy", "medical"][..]),
+        ("Dewi", &[PersonFlag::Pregnancy, PersonFlag::Medical][..]),
         ("Rizki", &[][..]),
-        ("Agus", &["child"][..]),
+        ("Agus", &[PersonFlag::Child][..]),
     ] {
         let r = store
             .register_person_with(
@@ -1693,16 +1750,22 @@ async fn check_arrivals(store: Store, _raw: RawDb) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err}");
-    let members = store.group_members(&g.id).await.unwrap();
+    let members = store.group_members(&SiteFilter::All, &g.id).await.unwrap();
     assert_eq!(members.len(), 3);
     assert_eq!(
         members[0].flags,
-        vec!["medical".to_string(), "pregnancy".to_string()]
+        vec![PersonFlag::Medical, PersonFlag::Pregnancy]
     );
     assert_eq!(members[0].ticket, Some(1));
     // Milestones and a return home; then the person arrives again.
     store
-        .set_milestone(&worker(), &only(&[&pnh]), &ids[1], "sheltered", Some(day1))
+        .set_milestone(
+            &worker(),
+            &only(&[&pnh]),
+            &ids[1],
+            Milestone::Sheltered,
+            Some(day1),
+        )
         .await
         .unwrap();
     store
@@ -1710,19 +1773,31 @@ async fn check_arrivals(store: Store, _raw: RawDb) {
             &worker(),
             &only(&[&pnh]),
             &ids[1],
-            "returned",
+            Milestone::Returned,
             Some(date!(2026 - 01 - 20)),
         )
         .await
         .unwrap();
     let err = store
-        .set_milestone(&worker(), &only(&[&bkk]), &ids[1], "returned", Some(day1))
+        .set_milestone(
+            &worker(),
+            &only(&[&bkk]),
+            &ids[1],
+            Milestone::Returned,
+            Some(day1),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err}");
-    let p = store.group_progress(&g.id).await.unwrap();
+    let p = store.group_progress(&SiteFilter::All, &g.id).await.unwrap();
     assert_eq!(
-        (p.registered, p.sheltered, p.returned, p.flagged, p.screened),
+        (
+            p.registered,
+            p.reached(Milestone::Sheltered),
+            p.reached(Milestone::Returned),
+            p.flagged,
+            p.screened
+        ),
         (3, 1, 1, 2, 0)
     );
     let again = store
@@ -1734,14 +1809,14 @@ async fn check_arrivals(store: Store, _raw: RawDb) {
             arrival(&pnh, date!(2026 - 06 - 02)),
             None,
             true,
-            vec!["interpreter".into()],
+            vec![PersonFlag::Interpreter],
         )
         .await
         .unwrap();
     assert!(again.retrafficking);
     assert_eq!(again.ticket, Some(1));
-    let flags: Vec<String> = store
-        .flags(&ids[1])
+    let flags: Vec<PersonFlag> = store
+        .flags(&SiteFilter::All, &ids[1])
         .await
         .unwrap()
         .into_iter()
@@ -1749,28 +1824,30 @@ async fn check_arrivals(store: Store, _raw: RawDb) {
         .collect();
     assert_eq!(
         flags,
-        vec!["interpreter".to_string(), "retrafficking".to_string()]
+        vec![PersonFlag::Interpreter, PersonFlag::Retrafficking]
     );
     assert_eq!(
         newest_event(&store, &ids[1]).await.action,
-        "person.flag_retrafficking"
+        AuditAction::PersonFlagRetrafficking.name()
     );
     // Replacing triage flags keeps the re-trafficking flag.
     store
-        .set_triage_flags(&worker(), &only(&[&pnh]), &ids[1], vec!["medical".into()])
+        .set_triage_flags(
+            &worker(),
+            &only(&[&pnh]),
+            &ids[1],
+            vec![PersonFlag::Medical],
+        )
         .await
         .unwrap();
-    let flags: Vec<String> = store
-        .flags(&ids[1])
+    let flags: Vec<PersonFlag> = store
+        .flags(&SiteFilter::All, &ids[1])
         .await
         .unwrap()
         .into_iter()
         .map(|f| f.flag)
         .collect();
-    assert_eq!(
-        flags,
-        vec!["medical".to_string(), "retrafficking".to_string()]
-    );
+    assert_eq!(flags, vec![PersonFlag::Medical, PersonFlag::Retrafficking]);
     // Before the return date it is not a re-encounter after going home.
     let early = store
         .add_encounter(
@@ -1786,16 +1863,29 @@ async fn check_arrivals(store: Store, _raw: RawDb) {
         .await
         .unwrap();
     assert!(!early.retrafficking && early.ticket.is_none());
-    let ms = store.milestones(&ids[1]).await.unwrap();
+    let ms = store.milestones(&SiteFilter::All, &ids[1]).await.unwrap();
     assert_eq!(
         ms.iter().map(|m| m.milestone.as_str()).collect::<Vec<_>>(),
         vec!["sheltered", "returned"]
     );
     store
-        .set_milestone(&worker(), &only(&[&pnh]), &ids[1], "sheltered", None)
+        .set_milestone(
+            &worker(),
+            &only(&[&pnh]),
+            &ids[1],
+            Milestone::Sheltered,
+            None,
+        )
         .await
         .unwrap();
-    assert_eq!(store.milestones(&ids[1]).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .milestones(&SiteFilter::All, &ids[1])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(store.groups(&only(&[&bkk])).await.unwrap(), vec![other]);
     intact(&store).await;
 }
@@ -1898,7 +1988,7 @@ async fn check_import_revert(store: Store, raw: RawDb) {
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     assert_eq!(
         newest_event(&store, &made[0].id).await.action,
-        "person.delete"
+        AuditAction::PersonDelete.name()
     );
     intact(&store).await;
 }

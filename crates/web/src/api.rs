@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use pulang_app::domain::ReviewStatus;
 use pulang_app::domain::{EncounterForm, PersonForm};
 use pulang_app::{AppError, PersonRecord, Submission};
 use serde::Deserialize;
@@ -488,9 +489,11 @@ async fn reviews(
     let Ok(Query(q)) = q else {
         return Problem::new(StatusCode::BAD_REQUEST, "Invalid query").into_response();
     };
-    let statuses: Vec<&str> = match q.status.as_deref() {
-        None => vec!["pending", "deferred"],
-        Some(st) if pulang_app::desk_types::REVIEW_STATUSES.contains(&st) => vec![st],
+    let statuses: Vec<ReviewStatus> = match q.status.as_deref() {
+        None => ReviewStatus::OPEN.to_vec(),
+        Some(st) if ReviewStatus::ALL.iter().any(|s| s.as_str() == st) => {
+            ReviewStatus::parse(st).into_iter().collect()
+        }
         Some(_) => {
             return Problem::new(StatusCode::BAD_REQUEST, "Invalid query")
                 .detail("unknown status")

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup, PreEscaped};
 use pulang_app::desk::{DeskOutcome, DeskSubmission, GroupSummary};
+use pulang_app::domain::{ArrivalRoute, Milestone, PersonFlag};
 use pulang_app::domain::{PersonForm, Validation};
 use pulang_app::identity::PossibleMatch;
 use pulang_app::{AppError, Permission};
@@ -16,10 +17,6 @@ use crate::extract::Web;
 use crate::i18n::{t, t1, Lang};
 use crate::pages::{error_page, html_response, page, Chrome, FormData, Posted};
 use crate::AppState;
-
-pub const TRIAGE: [&str; 5] = ["child", "medical", "pregnancy", "disability", "interpreter"];
-pub const MILESTONES: [&str; 3] = ["sheltered", "documented", "returned"];
-const GROUP_KINDS: [&str; 4] = ["police_handover", "rescue_operation", "walk_in", "other"];
 
 fn sex_label(l: Lang, s: Option<pulang_app::domain::Sex>) -> String {
     s.map(|s| t(l, &format!("sex-{}", s.as_str())))
@@ -131,7 +128,7 @@ async fn desk_html(
         Err(e) => return error_page(c, e),
     };
     let groups: Vec<GroupSummary> = s.app.groups(&web.scope).await.unwrap_or_default();
-    let today = crate::api::date_string(time::OffsetDateTime::now_utc().date());
+    let today_date = time::OffsetDateTime::now_utc().date();
     let site_now = v.val("site");
     let body = html! {
         h1 { (t(l, "desk-title")) }
@@ -156,7 +153,7 @@ async fn desk_html(
                         label for="group" { (t(l, "field-group")) }
                         select #group name="group" {
                             option value="" { (t(l, "group-none")) }
-                            @for g in groups.iter().filter(|g| g.group.arrived_on >= today.clone() || v.has("group", &g.group.id)) {
+                            @for g in groups.iter().filter(|g| g.group.arrived_on >= today_date || v.has("group", &g.group.id)) {
                                 option value=(g.group.id) selected[v.has("group", &g.group.id)] { (g.group.name) " (" (g.site) ", " (g.progress.registered) ")" }
                             }
                         }
@@ -182,8 +179,8 @@ async fn desk_html(
                 }
                 fieldset.triage {
                     legend { (t(l, "desk-triage")) }
-                    @for f in TRIAGE {
-                        label.check { input type="checkbox" name="flags" value=(f) checked[v.has("flags", f)]; " " (t(l, &format!("flag-{f}"))) }
+                    @for f in PersonFlag::triage() {
+                        label.check { input type="checkbox" name="flags" value=(f) checked[v.has("flags", f.as_str())]; " " (t(l, &format!("flag-{f}"))) }
                     }
                     (issue_list(l, &v.validation, "flags"))
                 }
@@ -488,9 +485,9 @@ fn progress_html(l: Lang, g: &GroupSummary) -> Markup {
         div.group-progress {
             (progress_bar(l, "registered", p.registered, p.registered))
             (progress_bar(l, "screened", p.screened, p.registered))
-            (progress_bar(l, "sheltered", p.sheltered, p.registered))
-            (progress_bar(l, "documented", p.documented, p.registered))
-            (progress_bar(l, "returned", p.returned, p.registered))
+            @for &ms in Milestone::ALL {
+                (progress_bar(l, ms.as_str(), p.reached(ms), p.registered))
+            }
             @if p.flagged > 0 { p.flagged data-count=(p.flagged) { (t1(l, "group-flagged", "count", p.flagged)) } }
         }
     }
@@ -508,7 +505,8 @@ pub async fn groups_page(State(s): State<AppState>, web: Web, uri: Uri) -> Respo
         .registration_sites(&web.scope)
         .await
         .unwrap_or_default();
-    let today = crate::api::date_string(time::OffsetDateTime::now_utc().date());
+    let today_date = time::OffsetDateTime::now_utc().date();
+    let today = crate::api::date_string(today_date);
     let body = html! {
         h1 { (t(l, "groups-title")) }
         @if groups.is_empty() { p.empty { (t(l, "groups-none")) } }
@@ -525,7 +523,7 @@ pub async fn groups_page(State(s): State<AppState>, web: Web, uri: Uri) -> Respo
                 input type="hidden" name="csrf" value=(web.csrf);
                 div.field { label for="g-name" { (t(l, "group-name")) } input #g-name name="name" type="text" required; }
                 div.field { label for="g-kind" { (t(l, "group-kind")) }
-                    select #g-kind name="kind" { @for k in GROUP_KINDS { option value=(k) { (t(l, &format!("group-kind-{k}"))) } } } }
+                    select #g-kind name="kind" { @for k in ArrivalRoute::GROUP_KINDS { option value=(k) { (t(l, &format!("group-kind-{k}"))) } } } }
                 div.field { label for="g-date" { (t(l, "field-arrived_on")) } input #g-date name="arrived_on" type="date" value=(today); }
                 @if sites.len() > 1 {
                     div.field { label for="g-site" { (t(l, "field-site")) }
@@ -608,8 +606,8 @@ pub async fn group_page(
                         td { @for f in &m.member.flags { span.flag { (t(l, &format!("flag-{f}"))) } " " } }
                         td { @if m.member.screened { "✓" } }
                         td {
-                            @for ms in MILESTONES {
-                                @let done = m.member.milestones.iter().any(|x| x == ms);
+                            @for &ms in Milestone::ALL {
+                                @let done = m.member.milestones.contains(&ms);
                                 @if can_edit {
                                     form.inline method="post" action={ "/people/" (m.person_id) "/milestones" } {
                                         input type="hidden" name="csrf" value=(web.csrf);

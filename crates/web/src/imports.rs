@@ -1,6 +1,7 @@
 //! Importing a list in the browser: upload, see what would happen to every row, confirm.
 //! The uploaded file waits in memory (never on disk) between the preview and the confirmation,
 //! for at most 30 minutes and only for the person who uploaded it.
+use pulang_app::domain::ImportStatus;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -172,7 +173,7 @@ pub async fn index(State(s): State<AppState>, web: Web, uri: Uri) -> Response {
                     tbody { @for b in &batches {
                         tr { td { (crate::pages::format_ms(b.created_at)) } td { (b.site) } td { (b.source) " (" (b.file_name) ")" } td { (b.created_by) }
                              td { (b.rows) } td { (b.created) } td { (b.matched) } td { (b.review) } td { (b.rejected) }
-                             td { @if b.status == "reverted" { (t(l, "import-status-reverted")) }
+                             td { @if b.status == ImportStatus::Reverted { (t(l, "import-status-reverted")) }
                                   @else if web.scope.can(Permission::RevertImport) {
                                       form.inline method="post" action={ "/imports/" (b.id) "/revert" } {
                                           input type="hidden" name="csrf" value=(web.csrf);

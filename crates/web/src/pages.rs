@@ -4,7 +4,9 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup, DOCTYPE};
-use pulang_app::domain::{ArrivalRoute, FieldIssue, PersonDetails, Role, Validation};
+use pulang_app::domain::{
+    ArrivalRoute, FieldIssue, Milestone, PersonDetails, PersonFlag, Role, Validation,
+};
 use pulang_app::{AppError, Permission, PersonRecord, Submission};
 use serde::Deserialize;
 
@@ -741,15 +743,15 @@ pub async fn register_submit(
 #[derive(Default)]
 struct PersonExtras {
     flags: Vec<pulang_app::desk_types::Flag>,
-    milestones: Vec<pulang_app::desk_types::Milestone>,
+    milestones: Vec<pulang_app::desk_types::MilestoneReached>,
     merges: Vec<pulang_app::desk_types::Merge>,
 }
 
 fn extras_html(l: Lang, web: &Web, id: &str, x: &PersonExtras) -> Markup {
-    let flagged = |f: &str| x.flags.iter().any(|g| g.flag == f);
+    let flagged = |f: PersonFlag| x.flags.iter().any(|g| g.flag == f);
     let can_edit = web.scope.can(Permission::EditPerson);
     html! {
-        @if flagged("retrafficking") {
+        @if flagged(PersonFlag::Retrafficking) {
             p.alert role="alert" data-flag="retrafficking" { (t(l, "person-retrafficking")) }
         }
         section.triage {
@@ -757,7 +759,7 @@ fn extras_html(l: Lang, web: &Web, id: &str, x: &PersonExtras) -> Markup {
             @if can_edit {
                 form method="post" action={ "/people/" (id) "/flags" } {
                     input type="hidden" name="csrf" value=(web.csrf);
-                    @for f in crate::desk::TRIAGE {
+                    @for f in PersonFlag::triage() {
                         label.check { input type="checkbox" name="flags" value=(f) checked[flagged(f)]; " " (t(l, &format!("flag-{f}"))) } " "
                     }
                     button type="submit" { (t(l, "flags-save")) }
@@ -769,7 +771,7 @@ fn extras_html(l: Lang, web: &Web, id: &str, x: &PersonExtras) -> Markup {
         section.milestones {
             h2 { (t(l, "group-milestones")) }
             ul {
-                @for ms in crate::desk::MILESTONES {
+                @for &ms in Milestone::ALL {
                     @let done = x.milestones.iter().find(|m| m.milestone == ms);
                     li data-milestone=(ms) {
                         (t(l, &format!("progress-{ms}"))) ": "

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
+use pulang_app::domain::ReviewStatus;
 use pulang_app::identity::{ReviewSide, ReviewView};
 use pulang_app::Permission;
 
@@ -52,11 +53,7 @@ fn reasons_html(l: Lang, r: &ReviewView) -> Markup {
 pub async fn reviews_page(State(s): State<AppState>, web: Web, uri: Uri) -> Response {
     let c = Chrome::of(&web, &uri);
     let l = web.lang;
-    let list = match s
-        .app
-        .reviews(&web.scope, &["pending", "deferred"], 200)
-        .await
-    {
+    let list = match s.app.reviews(&web.scope, &ReviewStatus::OPEN, 200).await {
         Ok(x) => x,
         Err(e) => return error_page(&c, e),
     };
@@ -102,7 +99,7 @@ pub async fn review_page(
         Ok(x) => x,
         Err(e) => return error_page(&c, e),
     };
-    let open = r.status == "pending" || r.status == "deferred";
+    let open = !r.status.is_final();
     let body = html! {
         h1 { (t(l, "review-title")) }
         p { (t(l, "review-score")) ": " strong data-probability=(format!("{:.3}", r.probability)) { (pct(r.probability)) }

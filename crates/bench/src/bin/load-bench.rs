@@ -40,7 +40,7 @@ use clap::Parser;
 use pulang_app::domain::{EncounterDetails, PersonDetails, Role};
 use pulang_app::{AccessScope, App, DataConfig};
 use pulang_demo::{surge, Arrival, Surge, JANUARY_2026};
-use pulang_store::people::date_str;
+use pulang_store::date_str;
 use pulang_store::{Actor, Keyring, Store};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};

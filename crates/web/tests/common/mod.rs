@@ -161,7 +161,10 @@ pub async fn twin(app: &App, site: &str, name: &str, birth: &str) -> String {
             pulang_app::desk::DeskOutcome::Registered { .. }
         ));
     }
-    let reviews = app.reviews(&op, &["pending"], 100).await.expect("reviews");
+    let reviews = app
+        .reviews(&op, &[pulang_app::domain::ReviewStatus::Pending], 100)
+        .await
+        .expect("reviews");
     reviews
         .into_iter()
         .find(|r| r.left.full_name == name && r.left.site == site)
