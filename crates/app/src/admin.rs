@@ -1,5 +1,5 @@
-//! Sites, users, tokens, the audit log, statistics and demo data.
-use pulang_domain::{demo, Role};
+//! Sites, users, tokens, the audit log and statistics.
+use pulang_domain::Role;
 use pulang_store::accounts::{Grant, Site};
 use pulang_store::audit::{AuditEvent, ChainBreak};
 use pulang_store::people::Counts;
@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::auth::{hash_password, random_token, secret_digest, MIN_PASSWORD_LEN};
 use crate::people::site_code;
-use crate::{today, AccessScope, App, AppError, Permission, Submission};
+use crate::{AccessScope, App, AppError, Permission};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct UserSummary {
@@ -361,40 +361,6 @@ impl App {
             *s = site_code(&sites, s);
         }
         Ok(c)
-    }
-
-    /// Seeds a demo site (`DEMO`, "KBRI Phnom Penh (demo)") with `n` synthetic people, and a
-    /// registrar `demo` whose password is returned. Does nothing if the demo site exists.
-    pub async fn seed_demo(
-        &self,
-        scope: &AccessScope,
-        n: usize,
-    ) -> Result<Option<String>, AppError> {
-        if self.sites_cached().await?.iter().any(|s| s.code == "DEMO") {
-            return Ok(None);
-        }
-        self.add_site(scope, "DEMO", "KBRI Phnom Penh (demo)", "Asia/Phnom_Penh")
-            .await?;
-        for (person, encounter) in demo::generate(2026, n, &["DEMO"], today()) {
-            self.register_person(
-                scope,
-                Submission {
-                    person,
-                    encounter,
-                    confirm_warnings: true,
-                },
-            )
-            .await?;
-        }
-        let password = random_token()[..16].to_string();
-        match self
-            .add_user(scope, "demo", &password, Role::Registrar, Some("DEMO"))
-            .await
-        {
-            Ok(_) => Ok(Some(password)),
-            Err(AppError::Conflict(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
-use pulang_app::domain::{demo, EncounterForm, PersonForm};
+use pulang_app::domain::{EncounterForm, PersonForm};
 use pulang_app::{AccessScope, App, DataConfig, Submission};
 use sqlx::any::AnyPoolOptions;
 use sqlx::Executor;
@@ -51,7 +51,7 @@ impl Run {
 
 fn rows(seed: u64, n: usize) -> Vec<(PersonForm, EncounterForm)> {
     let today = time::OffsetDateTime::now_utc().date();
-    demo::generate(seed, n, &["BEN"], today)
+    pulang_demo::people_gen::generate(seed, n, &["BEN"], today)
 }
 
 /// Runs `n` jobs with `clients` in flight, recording each job's latency.

@@ -6,7 +6,7 @@
 //! `pulang serve --demo`, tests and benchmarks. See `docs/demo.md` in the workspace.
 //!
 //! [`surge`]`(seed, scale, start)` returns everything at once, derived only from its arguments
-//! (no I/O, no clock, no `rand`: the PRNG is `pulang_domain::demo::SplitMix64`):
+//! (no I/O, no clock, no `rand`: the PRNG is [`SplitMix64`]):
 //!
 //! - the **days** and their arrivals (the curve scaled, the total `round(1440 × scale)` exact);
 //! - the **groups**: police hand-overs of 50–200 people, rescue operations, and walk-ins with
@@ -19,6 +19,10 @@
 //!
 //! [`summary`] counts what was generated. Every name and identifier is invented.
 //!
+//! Underneath: [`people_gen::generate`] invents the people (names from common Indonesian names,
+//! made-up identifiers that validate), and [`synth`] writes people as the records of four
+//! sources with ground truth, for the matcher's tests and benchmarks.
+//!
 //! Shares (percent of arrivals unless said otherwise; sources and reasons in `docs/demo.md`):
 //! routes 45 police hand-over / 15 rescue / 40 walk-in; minors 5; no passport ≈ 75; NIK ≈ 60;
 //! duplicates ≈ 3; triage medical 8, pregnancy 4 of women, disability 1.5, interpreter ≈ 2;
@@ -30,18 +34,22 @@
 
 mod curve;
 mod people;
+pub mod people_gen;
 mod police;
+mod rng;
 mod screening;
+pub mod synth;
 
 use std::collections::{BTreeMap, HashSet};
 
-use pulang_domain::demo::{generate, SplitMix64};
+use people_gen::generate;
 use pulang_domain::{BirthDate, EncounterForm, PersonForm, Sex};
 use time::{Date, Duration};
 
 pub use curve::{BASE_CURVE, BASE_TOTAL};
 pub use people::{age_on, apparent_age, MINOR_PERCENT};
 pub use police::{quirk, PoliceList, HEADER_AGE, HEADER_DOB};
+pub use rng::SplitMix64;
 pub use screening::{Profile, ScreeningPlan, PROFILE_SHARES};
 
 /// The first day of the January 2026 wave (16 January; the peak, 19 January, is day four).

@@ -1,10 +1,10 @@
-//! Shaping the people of `pulang_domain::demo::generate` into surge arrivals: ages (with the
+//! Shaping the people of [`crate::people_gen::generate`] into surge arrivals: ages (with the
 //! minors), how the birth date is known, NIK and passport shares, and the variations of a person
 //! registered twice.
 
 use std::collections::HashSet;
 
-use pulang_domain::demo::SplitMix64;
+use crate::SplitMix64;
 use pulang_domain::{BirthDate, PersonForm, Sex};
 use time::{Date, Duration};
 

@@ -1,7 +1,8 @@
 //! The host police's hand-over list for each police group, as the CSV it arrives as, with the
 //! errors such lists really have (`../shared/reference/domain-data.md` §6, "Host-country lists").
 
-use pulang_domain::demo::{generate, SplitMix64};
+use crate::people_gen::generate;
+use crate::SplitMix64;
 use pulang_domain::Sex;
 use time::Date;
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use pulang_domain::demo::SplitMix64;
+use crate::SplitMix64;
 use pulang_screening::{Answer, AnswerValue, EvidenceSource, Liability, ScreeningInput};
 
 /// What happened to a person, which their answers reflect. The generator's truth, for tests

@@ -2,7 +2,6 @@
 //! registrar types in. Pure: no I/O, no clocks except those passed in.
 #![forbid(unsafe_code)]
 
-pub mod demo;
 pub mod nik;
 pub mod passport;
 pub mod person;

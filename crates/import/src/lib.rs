@@ -5,7 +5,10 @@
 
 pub mod mapping;
 pub mod read;
-/// Building small XLSX files in tests (this crate's, the CLI's, the fuzz target's).
+/// Building small XLSX files in tests: this crate's, and, behind the `testing` feature that only
+/// dev-dependencies and the fuzz crate turn on, the CLI's and the fuzz target's. Not part of the
+/// API.
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
 pub mod values;

@@ -7,10 +7,11 @@
 use std::time::{Duration, Instant};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use pulang_demo::synth;
 use pulang_matching::compare;
 use pulang_matching::engine;
 use pulang_matching::normalize::{prepare, RawRecord};
-use pulang_matching::{synth, Index, IndexConfig};
+use pulang_matching::{Index, IndexConfig};
 
 const QUERIES: usize = 2_000;
 const NAIVE_RECORDS: usize = 100_000;

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use pulang_domain::demo::SplitMix64;
 use rayon::prelude::*;
 
 use crate::blocking::{self, RULES};
@@ -10,6 +9,7 @@ use crate::cluster::{self, Edge, Params};
 use crate::compare::{self, Vector};
 use crate::model::{self, estimate_u, Model};
 use crate::normalize::{self, Prepared, RawRecord};
+use crate::rng::SplitMix64;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -392,7 +392,7 @@ mod tests {
     #[test]
     fn synthetic_survivors_are_resolved() {
         let today = time::macros::date!(2026 - 02 - 15);
-        let data = crate::synth::generate(11, 3000, today);
+        let data = crate::synthetic::generate(11, 3000, today);
         let recs: Vec<RawRecord> = data.iter().map(|s| s.record.clone()).collect();
         let truth: Vec<u64> = data.iter().map(|s| s.entity).collect();
         let out = dedupe(&recs, &Config::default(), &mut |_| {});

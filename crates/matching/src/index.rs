@@ -14,7 +14,6 @@
 
 use std::collections::HashMap;
 
-use pulang_domain::demo::SplitMix64;
 use rayon::prelude::*;
 
 use crate::blocking;
@@ -22,6 +21,7 @@ use crate::compare::{self, name_level, Vector};
 use crate::engine::{self, Config};
 use crate::model::{self, FieldWeight, Model, INTAKE_EXPECTED_MATCHES};
 use crate::normalize::{self, Prepared, RawRecord};
+use crate::rng::SplitMix64;
 
 /// Settings of an [`Index`].
 #[derive(Debug, Clone)]
@@ -950,7 +950,7 @@ fn train(prepared: &[Prepared], ref_year: i32, cfg: &IndexConfig) -> Option<(Mod
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth;
+    use crate::synthetic as synth;
     use proptest::prelude::*;
 
     fn r(name: &str, dob: &str, phone: &str, nik: &str) -> RawRecord {

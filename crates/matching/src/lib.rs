@@ -6,8 +6,8 @@
 //! [`blocking`] (several rules unioned into candidate pairs) → [`compare`] (graded levels per field) →
 //! [`model`] (Fellegi–Sunter: u by random sampling, m by EM, term-frequency adjustment) →
 //! [`cluster`] (accepted pairs into persons, guarded against chaining). [`engine::dedupe`] runs
-//! them all; [`index`] answers "who might this new arrival be?" against a register;
-//! [`synth`] generates Indonesian survivor records with ground truth for benchmarks.
+//! them all; [`index`] answers "who might this new arrival be?" against a register.
+//! (Synthetic records with ground truth, for tests and benchmarks: `pulang_demo::synth`.)
 #![forbid(unsafe_code)]
 
 pub mod blocking;
@@ -17,7 +17,9 @@ pub mod engine;
 pub mod index;
 pub mod model;
 pub mod normalize;
-pub mod synth;
+mod rng;
+#[cfg(test)]
+mod synthetic;
 
 pub use engine::{dedupe, Config, Output, Stage};
 pub use index::{Candidate, Index, IndexConfig, IndexStats, QueryStats, Want};

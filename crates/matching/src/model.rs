@@ -50,7 +50,7 @@ const PRIOR_U: [&[f64]; FIELDS] = [
 const PRIOR_WEIGHT: f64 = 200.0;
 
 /// `m` of [`Model::intake_default`]: how often the *same* person's two records agree at each
-/// level, set by hand from the sources' habits (`synth.rs` describes them):
+/// level, set by hand from the sources' habits (`pulang_demo::synth` describes them):
 /// - name: exact in about half the pairs; the rest are subsets (a shelter's one name), spelling
 ///   and typo variants (close), or share one token only (partial);
 /// - birth date: exact in most pairs with full dates; swaps and typos (near); an age on one side

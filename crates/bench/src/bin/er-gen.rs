@@ -25,7 +25,7 @@ struct Opts {
 fn main() -> anyhow::Result<()> {
     let o = Opts::parse();
     let today = time::macros::date!(2026 - 02 - 15);
-    let recs = pulang_matching::synth::generate(o.seed, o.records, today);
+    let recs = pulang_demo::synth::generate(o.seed, o.records, today);
     let data = o.out.with_extension("csv");
     let truth = PathBuf::from(format!("{}_truth.csv", o.out.display()));
     let mut w = csv::Writer::from_path(&data).with_context(|| format!("{}", data.display()))?;

@@ -21,10 +21,10 @@ use std::time::Instant;
 
 use anyhow::{anyhow, Context};
 use clap::Parser;
-use pulang_app::domain::demo::SplitMix64;
 use pulang_app::domain::{BirthDate, EncounterDetails, PersonDetails, Validation};
 use pulang_app::import::{ImportReport, ImportRequest, RowOutcome};
 use pulang_app::{AccessScope, App, DataConfig};
+use pulang_demo::SplitMix64;
 use pulang_store::{Actor, Keyring, Store};
 use rust_xlsxwriter::{Format, Workbook};
 use tokio::task::JoinSet;

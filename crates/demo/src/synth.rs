@@ -1,6 +1,6 @@
 //! Synthetic Indonesian survivor records from four sources, with ground truth, for benchmarks.
 //!
-//! People come from [`pulang_domain::demo::generate`] (invented names and identifiers). Each
+//! People come from [`crate::people_gen::generate`] (invented names and identifiers). Each
 //! person then appears in one or more sources, each with its own habits:
 //! - **embassy register**: full name (sometimes with titles, a Muhammad variant), ISO birth date,
 //!   passport or SPLP, sometimes NIK, Indonesian or Cambodian phone, province;
@@ -13,10 +13,10 @@
 //! Some people are registered twice in the same source, and some come back after being
 //! re-trafficked. Everything is invented; deterministic for a seed.
 
-use pulang_domain::demo::{self, SplitMix64};
+use pulang_matching::RawRecord;
 use time::Date;
 
-use crate::normalize::RawRecord;
+use crate::{people_gen, SplitMix64};
 
 /// A generated record and the person it belongs to.
 #[derive(Debug, Clone)]
@@ -424,7 +424,7 @@ fn person(rng: &mut SplitMix64, f: &pulang_domain::PersonForm, today: Date) -> P
 /// About `n` records (exactly `n`) with ground truth, deterministic for `seed`.
 pub fn generate(seed: u64, n: usize, today: Date) -> Vec<SynthRecord> {
     let persons = n / 2 + 16;
-    let forms = demo::generate(seed, persons, &[], today);
+    let forms = people_gen::generate(seed, persons, &[], today);
     let mut rng = SplitMix64::new(seed ^ 0xA5A5_5A5A_1234_5678);
     let mut out = Vec::with_capacity(n + 8);
     'outer: for (pi, (f, _)) in forms.iter().enumerate() {
@@ -512,7 +512,7 @@ mod tests {
         assert_eq!(to_old("jaya"), "djaja");
         assert_eq!(to_old("suharto"), "soeharto");
         assert_eq!(
-            crate::normalize::old_to_modern(&to_old("cahyadi")),
+            pulang_matching::normalize::old_to_modern(&to_old("cahyadi")),
             "cahyadi"
         );
     }
