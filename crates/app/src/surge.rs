@@ -77,7 +77,7 @@ impl App {
             let site = site_of(&g.site).ok_or(AppError::NotFound)?;
             let made = self
                 .store
-                .create_group(&scope.actor(), &site.id, &g.name, term(g.kind)?, g.date)
+                .create_group(&scope.actor(), &site.id, &g.name, g.kind, g.date)
                 .await?;
             group_ids.push(made.id);
         }
@@ -100,7 +100,7 @@ impl App {
             let intake = Intake {
                 group_id: a.group.and_then(|g| group_ids.get(g).cloned()),
                 ticket: true,
-                flags: a.triage.iter().map(|f| term(f)).collect::<Result<_, _>>()?,
+                flags: a.triage.clone(),
                 from_import: None,
             };
             let (app, actor) = (self.clone(), scope.actor());
@@ -171,7 +171,7 @@ impl App {
                             &scope2.actor(),
                             &pulang_store::SiteFilter::All,
                             &id,
-                            term(m)?,
+                            *m,
                             Some(*on),
                         )
                         .await?;
@@ -243,10 +243,4 @@ impl App {
         loaded.password = created.then_some(password);
         Ok(Some(loaded))
     }
-}
-
-/// A term the generator spells as text; an unknown one is a bug in the generator.
-fn term<T: std::str::FromStr<Err = pulang_domain::UnknownTerm>>(s: &str) -> Result<T, AppError> {
-    s.parse()
-        .map_err(|e: pulang_domain::UnknownTerm| AppError::BadRequest(format!("demo data: {e}")))
 }

@@ -43,7 +43,9 @@ pub mod synth;
 use std::collections::{BTreeMap, HashSet};
 
 use people_gen::generate;
-use pulang_domain::{BirthDate, EncounterForm, PersonForm, Sex};
+use pulang_domain::{
+    ArrivalRoute, BirthDate, EncounterForm, Milestone, PersonFlag, PersonForm, Sex,
+};
 use time::{Date, Duration};
 
 pub use curve::{BASE_CURVE, BASE_TOTAL};
@@ -63,37 +65,6 @@ pub const SITES: [(&str, &str); 2] = [("PNH", "KBRI Phnom Penh"), ("YGN", "KBRI 
 
 /// Scales above this are clamped (about 2.9 million people, several GB of forms).
 pub const MAX_SCALE: f64 = 2_000.0;
-
-/// Group kinds, as `pulang_domain::ArrivalRoute` strings.
-pub mod kind {
-    pub const POLICE_HANDOVER: &str = "police_handover";
-    pub const RESCUE_OPERATION: &str = "rescue_operation";
-    pub const WALK_IN: &str = "walk_in";
-}
-
-/// Triage flags, in the order they are listed on an arrival.
-pub mod triage {
-    /// Under 18 (by the age the form gives).
-    pub const CHILD: &str = "child";
-    pub const MEDICAL: &str = "medical";
-    /// Women only.
-    pub const PREGNANCY: &str = "pregnancy";
-    pub const DISABILITY: &str = "disability";
-    /// Speaks no Indonesian.
-    pub const INTERPRETER: &str = "interpreter";
-    pub const ALL: [&str; 5] = [CHILD, MEDICAL, PREGNANCY, DISABILITY, INTERPRETER];
-}
-
-/// Milestones reached by the last day.
-pub mod milestone {
-    /// In the embassy's temporary shelter.
-    pub const SHELTERED: &str = "sheltered";
-    /// Travel document ready (an SPLP, or a valid passport checked).
-    pub const DOCUMENTED: &str = "documented";
-    /// Flown home.
-    pub const RETURNED: &str = "returned";
-    pub const ALL: [&str; 3] = [SHELTERED, DOCUMENTED, RETURNED];
-}
 
 /// Route shares in percent (project assumption: police hand-overs and raids after the
 /// crackdown, and people leaving compounds on their own, `domain-data.md` §3.1).
@@ -130,8 +101,8 @@ pub struct ArrivalGroup {
     pub key: usize,
     /// E.g. "Serah terima Polisi Kamboja — Sihanoukville 16/01".
     pub name: String,
-    /// [`kind::POLICE_HANDOVER`] or [`kind::RESCUE_OPERATION`] (walk-ins have no group).
-    pub kind: &'static str,
+    /// [`ArrivalRoute::PoliceHandover`] or [`ArrivalRoute::RescueOperation`] (walk-ins have no group).
+    pub kind: ArrivalRoute,
     pub date: Date,
     /// Site code, one of [`SITES`].
     pub site: String,
@@ -152,10 +123,10 @@ pub struct Arrival {
     /// Key of the group, `None` for a walk-in.
     pub group: Option<usize>,
     /// Flags from [`triage`], in that order.
-    pub triage: Vec<&'static str>,
+    pub triage: Vec<PersonFlag>,
     pub screening: ScreeningPlan,
     /// From [`milestone`], in order, each with its date (never after the last day).
-    pub milestones: Vec<(&'static str, Date)>,
+    pub milestones: Vec<(Milestone, Date)>,
     /// The earlier arrival (index) that is the same person registered before.
     pub duplicate_of: Option<usize>,
     /// The generator's truth, which the forms may only partly show.
@@ -284,18 +255,28 @@ fn plan_day(
 
     // (group, site, count); a group's people arrive together, walk-ins in small clusters.
     let mut segments: Vec<(Option<usize>, usize, usize)> = Vec::new();
-    let mut named: Vec<(&'static str, &'static str, usize)> = Vec::new();
+    let mut named: Vec<(ArrivalRoute, &'static str, usize)> = Vec::new();
     let kinds = [
-        (kind::POLICE_HANDOVER, police, sized(50.0), sized(200.0)),
-        (kind::RESCUE_OPERATION, rescue, sized(10.0), sized(60.0)),
+        (
+            ArrivalRoute::PoliceHandover,
+            police,
+            sized(50.0),
+            sized(200.0),
+        ),
+        (
+            ArrivalRoute::RescueOperation,
+            rescue,
+            sized(10.0),
+            sized(60.0),
+        ),
     ];
     for (kind, total, lo, hi) in kinds {
         for size in group_sizes(rng, total, lo, hi) {
             let site = usize::from(rng.chance(YANGON_GROUP_PERCENT));
             let place = *rng.pick(if site == 0 { PLACES_PNH } else { PLACES_YGN });
             let what = match (kind, site) {
-                (kind::POLICE_HANDOVER, 0) => "Serah terima Polisi Kamboja",
-                (kind::POLICE_HANDOVER, _) => "Serah terima otoritas Myanmar",
+                (ArrivalRoute::PoliceHandover, 0) => "Serah terima Polisi Kamboja",
+                (ArrivalRoute::PoliceHandover, _) => "Serah terima otoritas Myanmar",
                 _ => "Operasi penyelamatan",
             };
             let mut name = format!(
@@ -348,26 +329,26 @@ fn triage_for(
     sex: Sex,
     true_age: i32,
     as_of: Date,
-) -> Vec<&'static str> {
+) -> Vec<PersonFlag> {
     let mut t = Vec::new();
     if apparent_age(person, as_of).is_some_and(|a| a < 18) {
-        t.push(triage::CHILD);
+        t.push(PersonFlag::Child);
     }
     if rng.chance(MEDICAL_PERCENT) {
-        t.push(triage::MEDICAL);
+        t.push(PersonFlag::Medical);
     }
     if sex == Sex::F && true_age >= 16 && rng.chance(PREGNANCY_PERCENT_OF_WOMEN) {
-        t.push(triage::PREGNANCY);
+        t.push(PersonFlag::Pregnancy);
     }
     if rng.below(1000) < DISABILITY_PERMILLE {
-        t.push(triage::DISABILITY);
+        t.push(PersonFlag::Disability);
     }
     if let Some(lang) = people::regional_language(person) {
         if rng.chance(INTERPRETER_PERCENT) {
             let lang = lang.to_string();
             *encounter_note = Some(format!("Hanya berbahasa {lang}; perlu penerjemah."));
             person.languages = vec![lang];
-            t.push(triage::INTERPRETER);
+            t.push(PersonFlag::Interpreter);
         }
     }
     t
@@ -380,15 +361,18 @@ fn milestones_for(
     rng: &mut SplitMix64,
     arrived: Date,
     as_of: Date,
-    triage: &[&str],
+    triage: &[PersonFlag],
     has_passport: bool,
-) -> Vec<(&'static str, Date)> {
+) -> Vec<(Milestone, Date)> {
     let elapsed = (as_of - arrived).whole_days().clamp(0, 4) as usize;
     let mut m = Vec::new();
-    let vulnerable = triage
-        .iter()
-        .any(|t| matches!(*t, triage::CHILD | triage::MEDICAL | triage::PREGNANCY));
-    let shelter = if triage.contains(&triage::CHILD) {
+    let vulnerable = triage.iter().any(|t| {
+        matches!(
+            *t,
+            PersonFlag::Child | PersonFlag::Medical | PersonFlag::Pregnancy
+        )
+    });
+    let shelter = if triage.contains(&PersonFlag::Child) {
         100
     } else if vulnerable {
         80
@@ -396,7 +380,7 @@ fn milestones_for(
         SHELTER_PERCENT
     };
     if rng.chance(shelter) {
-        m.push((milestone::SHELTERED, arrived));
+        m.push((Milestone::Sheltered, arrived));
     }
     let documented = [2, 15, 35, 55, 75][elapsed] + if has_passport { 20 } else { 0 };
     if !rng.chance(documented) {
@@ -407,11 +391,11 @@ fn milestones_for(
     } else {
         arrived.saturating_add(Duration::days(rng.range(1, elapsed as u64) as i64))
     };
-    m.push((milestone::DOCUMENTED, doc));
+    m.push((Milestone::Documented, doc));
     let left = (as_of - doc).whole_days();
     if left >= 1 && rng.chance([0, 0, 5, 12, 25][elapsed]) {
         let back = doc.saturating_add(Duration::days(rng.range(1, left as u64) as i64));
-        m.push((milestone::RETURNED, back));
+        m.push((Milestone::Returned, back));
     }
     m
 }
@@ -475,7 +459,7 @@ pub fn surge(seed: u64, scale: f64, start: Date) -> Surge {
     for (i, (slot, (generated, _))) in slots.iter().zip(base).enumerate() {
         let arrived = days[slot.day].date;
         let elapsed = (as_of - arrived).whole_days().max(0) as usize;
-        let route = slot.group.map_or(kind::WALK_IN, |g| groups[g].kind);
+        let route = slot.group.map_or(ArrivalRoute::WalkIn, |g| groups[g].kind);
         let site = SITES[slot.site].0;
         if let Some(g) = slot.group {
             members[g].push(i);
@@ -497,24 +481,24 @@ pub fn surge(seed: u64, scale: f64, start: Date) -> Surge {
         if let Some(j) = original {
             let first = &arrivals[j];
             let person = people::vary_duplicate(&mut rng, &first.person);
-            let mut triage: Vec<&'static str> = first
+            let mut triage: Vec<PersonFlag> = first
                 .triage
                 .iter()
                 .copied()
-                .filter(|t| *t != triage::CHILD)
+                .filter(|t| *t != PersonFlag::Child)
                 .collect();
             if apparent_age(&person, as_of).is_some_and(|a| a < 18) {
-                triage.insert(0, triage::CHILD);
+                triage.insert(0, PersonFlag::Child);
             }
             let screening = if rng.chance(10) {
                 let ctx = screening::Context {
                     profile: first.profile,
                     age_at_recruitment: None,
-                    brought_in: route != kind::WALK_IN,
+                    brought_in: route != ArrivalRoute::WalkIn,
                     has_passport: person.passport_no.is_some(),
                     female: first.sex == Sex::F,
-                    medical: triage.contains(&triage::MEDICAL),
-                    pregnant: triage.contains(&triage::PREGNANCY),
+                    medical: triage.contains(&PersonFlag::Medical),
+                    pregnant: triage.contains(&PersonFlag::Pregnancy),
                 };
                 ScreeningPlan::Draft(screening::interview(&mut rng, &ctx, false))
             } else {
@@ -553,7 +537,7 @@ pub fn surge(seed: u64, scale: f64, start: Date) -> Surge {
         let profile = loop {
             let p = *rng.weighted(&PROFILE_SHARES);
             // A child cannot consent (Palermo 3(c)); rescued people were held, not free.
-            if p != Profile::Willing || (!minor && route != kind::RESCUE_OPERATION) {
+            if p != Profile::Willing || (!minor && route != ArrivalRoute::RescueOperation) {
                 break p;
             }
         };
@@ -567,11 +551,11 @@ pub fn surge(seed: u64, scale: f64, start: Date) -> Surge {
                     profile,
                     age_at_recruitment: (profile == Profile::Willing || rng.chance(90))
                         .then_some(at_recruitment),
-                    brought_in: route != kind::WALK_IN,
+                    brought_in: route != ArrivalRoute::WalkIn,
                     has_passport,
                     female: truth.sex == Sex::F,
-                    medical: triage.contains(&triage::MEDICAL),
-                    pregnant: triage.contains(&triage::PREGNANCY),
+                    medical: triage.contains(&PersonFlag::Medical),
+                    pregnant: triage.contains(&PersonFlag::Pregnancy),
                 };
                 let input = screening::interview(&mut rng, &ctx, signed);
                 if signed {
@@ -599,7 +583,7 @@ pub fn surge(seed: u64, scale: f64, start: Date) -> Surge {
 
     let police_lists = groups
         .iter()
-        .filter(|g| g.kind == kind::POLICE_HANDOVER)
+        .filter(|g| g.kind == ArrivalRoute::PoliceHandover)
         .map(|g| {
             // The police list a person once, however often the desks registered them.
             let listed: Vec<usize> = members[g.key]
@@ -652,8 +636,8 @@ pub struct SurgeSummary {
     /// `none`, `draft`, `signed` → count.
     pub screenings: BTreeMap<&'static str, usize>,
     pub profiles: BTreeMap<&'static str, usize>,
-    pub triage: BTreeMap<&'static str, usize>,
-    pub milestones: BTreeMap<&'static str, usize>,
+    pub triage: BTreeMap<PersonFlag, usize>,
+    pub milestones: BTreeMap<Milestone, usize>,
 }
 
 /// Counts what `s` holds. Minors are counted by the generator's truth (under 18 on the last day).
@@ -668,7 +652,7 @@ pub fn summary(s: &Surge) -> SurgeSummary {
     };
     for g in &s.groups {
         match g.kind {
-            kind::POLICE_HANDOVER => sum.police_handovers += 1,
+            ArrivalRoute::PoliceHandover => sum.police_handovers += 1,
             _ => sum.rescue_operations += 1,
         }
     }
@@ -688,10 +672,10 @@ pub fn summary(s: &Surge) -> SurgeSummary {
         *sum.screenings.entry(a.screening.as_str()).or_insert(0) += 1;
         *sum.profiles.entry(a.profile.as_str()).or_insert(0) += 1;
         for t in &a.triage {
-            *sum.triage.entry(t).or_insert(0) += 1;
+            *sum.triage.entry(*t).or_insert(0) += 1;
         }
         for (m, _) in &a.milestones {
-            *sum.milestones.entry(m).or_insert(0) += 1;
+            *sum.milestones.entry(*m).or_insert(0) += 1;
         }
     }
     for l in &s.police_lists {
@@ -708,12 +692,12 @@ impl std::fmt::Display for SurgeSummary {
             .iter()
             .map(|(d, n)| format!("{:02}/{:02} {n}", d.day(), u8::from(d.month())))
             .collect();
-        let map = |m: &BTreeMap<&'static str, usize>| {
+        fn map<K: std::fmt::Display>(m: &BTreeMap<K, usize>) -> String {
             m.iter()
                 .map(|(k, v)| format!("{k} {v}"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        };
+        }
         let sites: Vec<String> = self
             .per_site
             .iter()

@@ -3,7 +3,7 @@
 
 use crate::people_gen::generate;
 use crate::SplitMix64;
-use pulang_domain::Sex;
+use pulang_domain::{PersonFlag, Sex};
 use time::Date;
 
 use crate::people::age_on;
@@ -253,7 +253,7 @@ pub(crate) fn police_list(
         let listed = match arrival {
             Some(i) => {
                 let a = &arrivals[*i];
-                let remark = if a.triage.contains(&crate::triage::MEDICAL) && rng.chance(30) {
+                let remark = if a.triage.contains(&PersonFlag::Medical) && rng.chance(30) {
                     "Injured"
                 } else if a.person.passport_no.is_none() && rng.chance(5) {
                     "Passport held by company"

@@ -81,8 +81,8 @@ fn every_form_validates_on_the_last_day() {
         assert!(ev.errors.is_empty() && ev.warnings.is_empty(), "{ev:?}");
         assert_eq!(enc.arrived_on, a.arrived_on);
         assert!(SITES.iter().any(|(code, _)| *code == enc.site));
-        let route = a.group.map_or(kind::WALK_IN, |g| s.groups[g].kind);
-        assert_eq!(ArrivalRoute::parse(route), Some(enc.arrival_route));
+        let route = a.group.map_or(ArrivalRoute::WalkIn, |g| s.groups[g].kind);
+        assert_eq!(route, enc.arrival_route);
         if let Some(g) = a.group {
             let g = &s.groups[g];
             assert_eq!(g.date, a.arrived_on);
@@ -109,8 +109,14 @@ fn groups_have_the_sizes_of_real_operations() {
             *sizes.entry(g).or_insert(0) += 1;
         }
     }
-    assert!(s.groups.iter().any(|g| g.kind == kind::POLICE_HANDOVER));
-    assert!(s.groups.iter().any(|g| g.kind == kind::RESCUE_OPERATION));
+    assert!(s
+        .groups
+        .iter()
+        .any(|g| g.kind == ArrivalRoute::PoliceHandover));
+    assert!(s
+        .groups
+        .iter()
+        .any(|g| g.kind == ArrivalRoute::RescueOperation));
     for g in &s.groups {
         assert_eq!(
             sizes.get(&g.key).copied().unwrap_or(0),
@@ -119,8 +125,8 @@ fn groups_have_the_sizes_of_real_operations() {
             g.name
         );
         let range = match g.kind {
-            kind::POLICE_HANDOVER => 50..=200,
-            kind::RESCUE_OPERATION => 10..=60,
+            ArrivalRoute::PoliceHandover => 50..=200,
+            ArrivalRoute::RescueOperation => 10..=60,
             other => panic!("kind {other}"),
         };
         assert!(range.contains(&g.size), "{} has {}", g.name, g.size);
@@ -147,11 +153,16 @@ fn shares_match_the_documented_ones() {
     within(sum.without_passport, 70.0, 80.0, "without passport");
     within(sum.with_nik, 55.0, 65.0, "with NIK");
     within(sum.duplicates, 2.0, 4.0, "duplicates");
-    within(sum.triage[triage::MEDICAL], 6.0, 10.0, "medical");
-    within(sum.triage[triage::DISABILITY], 0.8, 2.5, "disability");
-    within(sum.triage[triage::INTERPRETER], 1.0, 3.5, "interpreter");
+    within(sum.triage[&PersonFlag::Medical], 6.0, 10.0, "medical");
+    within(sum.triage[&PersonFlag::Disability], 0.8, 2.5, "disability");
+    within(
+        sum.triage[&PersonFlag::Interpreter],
+        1.0,
+        3.5,
+        "interpreter",
+    );
     within(sum.profiles["willing"], 3.5, 6.5, "willing");
-    assert!(sum.triage[triage::PREGNANCY] > 0);
+    assert!(sum.triage[&PersonFlag::Pregnancy] > 0);
     // Phones: Indonesian and Cambodian SIMs both present.
     let phones: Vec<&String> = s.arrivals.iter().flat_map(|a| &a.person.phones).collect();
     assert!(phones.iter().any(|p| p.starts_with("+855")));
@@ -165,11 +176,16 @@ fn triage_is_consistent_with_the_person() {
     let s = surge(3, 3.0, JANUARY_2026);
     for a in &s.arrivals {
         let child = apparent_age(&a.person, s.as_of).is_some_and(|x| x < 18);
-        assert_eq!(a.triage.contains(&triage::CHILD), child, "{:?}", a.person);
+        assert_eq!(
+            a.triage.contains(&PersonFlag::Child),
+            child,
+            "{:?}",
+            a.person
+        );
         if a.duplicate_of.is_none() {
             assert_eq!(child, age_on(a.born, s.as_of) < 18, "{:?}", a.person);
         }
-        if a.triage.contains(&triage::PREGNANCY) {
+        if a.triage.contains(&PersonFlag::Pregnancy) {
             assert_eq!(a.sex, Sex::F);
             assert_ne!(a.person.sex.as_deref(), Some("M"));
         }
@@ -177,10 +193,16 @@ fn triage_is_consistent_with_the_person() {
         let order: Vec<usize> = a
             .triage
             .iter()
-            .map(|t| triage::ALL.iter().position(|x| x == t).expect("known flag"))
+            .map(|t| {
+                PersonFlag::triage()
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .position(|x| x == t)
+                    .expect("known flag")
+            })
             .collect();
         assert!(order.windows(2).all(|w| w[0] < w[1]), "{:?}", a.triage);
-        if a.triage.contains(&triage::INTERPRETER) {
+        if a.triage.contains(&PersonFlag::Interpreter) {
             assert!(!a.person.languages.iter().any(|l| l == "Indonesia"));
         }
     }
@@ -267,17 +289,17 @@ fn milestones_are_ordered_and_fewer_for_later_days() {
         let mut last = a.arrived_on;
         let mut seen = Vec::new();
         for (m, d) in &a.milestones {
-            assert!(milestone::ALL.contains(m));
+            assert!(Milestone::ALL.contains(m));
             assert!(*d >= last && *d <= s.as_of, "{:?}", a.milestones);
             last = *d;
             seen.push(*m);
         }
-        if seen.contains(&milestone::RETURNED) {
-            assert!(seen.contains(&milestone::DOCUMENTED));
+        if seen.contains(&Milestone::Returned) {
+            assert!(seen.contains(&Milestone::Documented));
         }
         let day = (a.arrived_on - s.start).whole_days() as usize;
-        documented[day] += usize::from(seen.contains(&milestone::DOCUMENTED));
-        returned[day] += usize::from(seen.contains(&milestone::RETURNED));
+        documented[day] += usize::from(seen.contains(&Milestone::Documented));
+        returned[day] += usize::from(seen.contains(&Milestone::Returned));
     }
     let share = |x: usize, d: usize| x as f64 / s.days[d].arrivals as f64;
     assert!(share(documented[0], 0) > 0.5, "day one mostly documented");
@@ -294,13 +316,13 @@ fn police_lists_trace_every_row_and_import() {
     let police_groups = s
         .groups
         .iter()
-        .filter(|g| g.kind == kind::POLICE_HANDOVER)
+        .filter(|g| g.kind == ArrivalRoute::PoliceHandover)
         .count();
     assert_eq!(s.police_lists.len(), police_groups);
     let mut quirks: HashMap<&str, usize> = HashMap::new();
     for list in &s.police_lists {
         let group = &s.groups[list.group];
-        assert_eq!(group.kind, kind::POLICE_HANDOVER);
+        assert_eq!(group.kind, ArrivalRoute::PoliceHandover);
         assert!(list.file_name.ends_with(".csv") && !list.file_name.contains('/'));
         let lines: Vec<&str> = list.csv.lines().collect();
         let header = if list.age_column {
@@ -387,7 +409,10 @@ fn small_rehearsals_still_have_every_kind() {
     let s = surge(1, 0.1, JANUARY_2026);
     assert_eq!(s.arrivals.len(), 144);
     assert!(!s.police_lists.is_empty());
-    assert!(s.groups.iter().any(|g| g.kind == kind::RESCUE_OPERATION));
+    assert!(s
+        .groups
+        .iter()
+        .any(|g| g.kind == ArrivalRoute::RescueOperation));
     assert!(s.arrivals.iter().any(|a| a.group.is_none()));
     let text = summary(&s).to_string();
     assert!(text.starts_with("arrivals: 144 (peak 52)"), "{text}");

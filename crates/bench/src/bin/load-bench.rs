@@ -295,7 +295,7 @@ struct Desk {
     site: String,
     arrived_on: String,
     group: Option<usize>,
-    flags: Vec<&'static str>,
+    flags: Vec<pulang_app::domain::PersonFlag>,
     /// Registered before: the registrar recognises them among the candidates.
     repeat: bool,
 }
