@@ -1,9 +1,11 @@
-//! Errors as `application/problem+json` (RFC 9457) for the API; never internals.
+//! Errors as `application/problem+json` (RFC 9457) for the API; never internals: a 500 has only
+//! the `request_id` that finds its details in the log.
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use pulang_app::AppError;
 use serde_json::{json, Value};
 
+use crate::context;
 use crate::i18n::{t, Lang};
 
 pub struct Problem {
@@ -37,6 +39,11 @@ impl IntoResponse for Problem {
         });
         if let Some(d) = self.detail {
             body["detail"] = Value::String(d);
+        }
+        if self.status == StatusCode::INTERNAL_SERVER_ERROR {
+            if let Some(id) = context::request_id() {
+                body["request_id"] = Value::String(id);
+            }
         }
         if let (Some(b), Some(e)) = (body.as_object_mut(), self.extra.as_object()) {
             for (k, v) in e {
@@ -98,7 +105,12 @@ impl From<AppError> for Problem {
                 Problem::new(StatusCode::BAD_REQUEST, "Bad request").detail(m)
             }
             AppError::Internal(err) => {
-                tracing::error!(error = %err, "internal error");
+                let request_id = context::request_id();
+                tracing::error!(
+                    request_id = request_id.as_deref().unwrap_or("-"),
+                    error = %err,
+                    "internal error"
+                );
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
             }
         }
