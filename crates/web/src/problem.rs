@@ -116,3 +116,40 @@ impl From<AppError> for Problem {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{self, RequestContext};
+
+    async fn body(res: Response) -> Value {
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .expect("body");
+        serde_json::from_slice(&bytes).expect("json")
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_is_a_500_with_the_request_id_and_no_details() {
+        let ctx = RequestContext::new(Some("req-1".into()), Lang::En, "/api/v1/x".into());
+        let res = context::scope(ctx, async {
+            Problem::from(AppError::internal("secret database detail")).into_response()
+        })
+        .await;
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let b = body(res).await;
+        assert_eq!(b["request_id"], "req-1");
+        assert!(!b.to_string().contains("secret"), "{b}");
+    }
+
+    #[tokio::test]
+    async fn other_problems_carry_no_request_id() {
+        let ctx = RequestContext::new(Some("req-2".into()), Lang::En, "/api/v1/x".into());
+        let res = context::scope(ctx, async {
+            Problem::from(AppError::NotFound).into_response()
+        })
+        .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        assert!(body(res).await.get("request_id").is_none());
+    }
+}

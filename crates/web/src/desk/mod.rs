@@ -17,7 +17,7 @@ pub use groups::{flags_submit, group_create, group_page, groups_page, milestone_
 
 use crate::extract::Web;
 use crate::i18n::{t, t1, Lang};
-use crate::ui::fields::{confirm_box, has_errors, issues, matches_aside, FormView};
+use crate::ui::fields::{age_of, confirm_box, has_errors, issues, matches_aside, FormView};
 use crate::ui::form::Rejected;
 use crate::ui::labels::{percent, reasons_list, sex_label};
 use crate::ui::layout::urlencode;
@@ -189,18 +189,7 @@ pub async fn desk_page(
 }
 
 fn person_form(f: &FormData) -> Result<PersonForm, Validation> {
-    let age = match f.opt("age") {
-        None => None,
-        Some(a) => match a.parse::<u16>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                return Err(Validation {
-                    errors: vec![pulang_app::domain::FieldIssue::new("age", "invalid_age")],
-                    warnings: vec![],
-                })
-            }
-        },
-    };
+    let age = age_of(f)?;
     Ok(PersonForm {
         full_name: f.get("full_name").unwrap_or("").trim().to_string(),
         sex: f.opt("sex"),

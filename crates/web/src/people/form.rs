@@ -4,12 +4,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use pulang_app::domain::{ArrivalRoute, FieldIssue, PersonDetails, Validation};
+use pulang_app::domain::{ArrivalRoute, PersonDetails, Validation};
 use pulang_app::{AppError, Permission, PersonRecord, Submission};
 
 use crate::extract::Web;
 use crate::i18n::{t, Lang};
-use crate::ui::fields::{confirm_box, field, has_errors, matches_aside, select, FormView};
+use crate::ui::fields::{age_of, confirm_box, field, has_errors, matches_aside, select, FormView};
 use crate::ui::layout::today;
 use crate::ui::{html_response, page, Chrome, FormData, PageResult, Posted};
 use crate::AppState;
@@ -157,18 +157,7 @@ pub async fn register_page(State(s): State<AppState>, web: Web) -> PageResult {
 }
 
 fn submission(f: &FormData) -> Result<Submission, Validation> {
-    let age = match f.opt("age") {
-        None => None,
-        Some(a) => match a.parse::<u16>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                return Err(Validation {
-                    errors: vec![FieldIssue::new("age", "invalid_age")],
-                    warnings: vec![],
-                });
-            }
-        },
-    };
+    let age = age_of(f)?;
     let list = |k: &str| f.get(k).map(|v| vec![v.to_string()]).unwrap_or_default();
     Ok(Submission {
         person: pulang_app::domain::PersonForm {

@@ -96,3 +96,35 @@ impl IntoResponse for PageError {
 pub async fn not_found() -> PageError {
     PageError::App(AppError::NotFound)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{self, RequestContext};
+
+    async fn page_of(e: PageError) -> (StatusCode, String) {
+        let ctx = RequestContext::new(Some("req-9".into()), Lang::En, "/people".into());
+        let res = context::scope(ctx, async { e.into_response() }).await;
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (status, String::from_utf8(bytes.to_vec()).expect("utf-8"))
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_page_shows_the_request_id_and_no_details() {
+        let (status, html) = page_of(AppError::internal("cannot hash password: boom").into()).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(html.contains("req-9"), "{html}");
+        assert!(!html.contains("boom"), "{html}");
+    }
+
+    #[tokio::test]
+    async fn a_bad_request_is_explained_in_the_users_language() {
+        let (status, html) = page_of(PageError::Bad("error-csrf")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(html.contains(&t(Lang::En, "error-csrf")), "{html}");
+        assert!(!html.contains("req-9"), "{html}");
+    }
+}

@@ -3,6 +3,7 @@ use maud::{html, Markup};
 use pulang_app::domain::{FieldIssue, Validation};
 
 use crate::i18n::{t, Lang};
+use crate::ui::form::FormData;
 
 /// A form's values (as sent, or from a record) and its validation messages.
 #[derive(Default)]
@@ -21,6 +22,17 @@ impl FormView {
     }
     pub fn has(&self, k: &str, v: &str) -> bool {
         self.values.iter().any(|(n, x)| n == k && x == v)
+    }
+}
+
+/// The `age` field of a form: none when empty; anything but a whole number is an error on it.
+pub fn age_of(f: &FormData) -> Result<Option<u16>, Validation> {
+    match f.opt("age") {
+        None => Ok(None),
+        Some(a) => a.parse::<u16>().map(Some).map_err(|_| Validation {
+            errors: vec![FieldIssue::new("age", "invalid_age")],
+            warnings: vec![],
+        }),
     }
 }
 
