@@ -248,5 +248,5 @@ impl App {
 /// A term the generator spells as text; an unknown one is a bug in the generator.
 fn term<T: std::str::FromStr<Err = pulang_domain::UnknownTerm>>(s: &str) -> Result<T, AppError> {
     s.parse()
-        .map_err(|e: pulang_domain::UnknownTerm| AppError::BadRequest(format!("demo data: {e}")))
+        .map_err(|e: pulang_domain::UnknownTerm| AppError::internal(format!("demo data: {e}")))
 }
