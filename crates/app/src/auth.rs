@@ -23,7 +23,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::BadRequest(format!("cannot hash password: {e}")))
+        .map_err(|e| AppError::internal(format!("cannot hash password: {e}")))
 }
 
 fn verify_password(password: &str, phc: &str) -> bool {

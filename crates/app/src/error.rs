@@ -21,8 +21,17 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     BadRequest(String),
+    /// A failure that is not the caller's (the database, hashing, a task that panicked): a 500
+    /// with a request id for the client, the details only in the log.
     #[error("internal error")]
-    Internal(#[source] StoreError),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AppError {
+    /// An internal error from anything that is one (or from a message).
+    pub fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> AppError {
+        AppError::Internal(e.into())
+    }
 }
 
 impl From<StoreError> for AppError {
@@ -31,7 +40,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict(what) => AppError::Conflict(format!("{what} already exists")),
             StoreError::VersionConflict { .. } => AppError::Conflict(e.to_string()),
-            other => AppError::Internal(other),
+            other => AppError::internal(other),
         }
     }
 }

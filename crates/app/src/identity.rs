@@ -396,7 +396,7 @@ impl App {
             pulang_matching::dedupe(&records, &cfg, &mut |_| {})
         })
         .await
-        .map_err(|e| AppError::BadRequest(format!("matching failed: {e}")))?;
+        .map_err(|e| AppError::internal(format!("matching failed: {e}")))?;
         let model = out.model;
         let mut queued = 0;
         for p in &out.pairs {

@@ -115,7 +115,7 @@ impl App {
     /// Opens (creating if needed) the key file and database, and builds the name index.
     pub async fn open(cfg: &DataConfig) -> Result<Opened, AppError> {
         std::fs::create_dir_all(&cfg.data_dir).map_err(|e| {
-            AppError::Internal(StoreError::KeyFile(format!(
+            AppError::from(StoreError::KeyFile(format!(
                 "{}: {e}",
                 cfg.data_dir.display()
             )))

@@ -47,7 +47,7 @@ fn to_json(input: &ScreeningInput) -> String {
 
 fn decode(rec: &ScreeningRecord) -> Result<ScreeningInput, AppError> {
     ScreeningInput::from_json(&rec.input)
-        .map_err(|e| AppError::BadRequest(format!("stored screening: {e}")))
+        .map_err(|e| AppError::internal(format!("stored screening: {e}")))
 }
 
 impl App {

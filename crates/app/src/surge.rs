@@ -33,7 +33,7 @@ async fn drain<T: 'static>(
     out: &mut Vec<T>,
 ) -> Result<(), AppError> {
     while let Some(r) = set.join_next().await {
-        out.push(r.map_err(|e| AppError::BadRequest(format!("task failed: {e}")))??);
+        out.push(r.map_err(|e| AppError::internal(format!("task failed: {e}")))??);
     }
     Ok(())
 }
@@ -66,7 +66,7 @@ impl App {
             pulang_demo::surge(seed, scale, pulang_demo::JANUARY_2026)
         })
         .await
-        .map_err(|e| AppError::BadRequest(format!("generator failed: {e}")))?;
+        .map_err(|e| AppError::internal(format!("generator failed: {e}")))?;
         let sites = self.sites_cached().await?;
         let site_of = |code: &str| sites.iter().find(|s| s.code == code).cloned();
         let mut loaded = SurgeLoaded::default();

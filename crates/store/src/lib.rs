@@ -51,6 +51,9 @@ pub enum StoreError {
     VersionConflict { expected: i64, found: i64 },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The database could not be reached or would not begin or commit a transaction.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("the store is shutting down")]
     Closed,
     #[error("unsupported database URL (use sqlite:// or postgres://)")]
@@ -137,7 +140,7 @@ impl<T: Send> Finish for Pending<T> {
         let result = match commit {
             Ok(()) => self.result,
             Err(msg) if self.result.is_ok() => {
-                Err(StoreError::Corrupt(format!("commit failed: {msg}")))
+                Err(StoreError::Unavailable(format!("commit failed: {msg}")))
             }
             Err(_) => self.result,
         };
@@ -258,7 +261,7 @@ impl Store {
             }),
             abort: Box::new(move |msg| {
                 if let Some(tx) = slot2.lock().ok().and_then(|mut s| s.take()) {
-                    let _ = tx.send(Err(StoreError::Corrupt(msg)));
+                    let _ = tx.send(Err(StoreError::Unavailable(msg)));
                 }
             }),
         };

@@ -8,6 +8,7 @@ use axum::http::{header, HeaderMap, Method};
 use axum::response::{IntoResponse, Redirect, Response};
 use pulang_app::{AccessScope, AppError};
 
+use crate::context::{self, SignedIn};
 use crate::i18n::Lang;
 use crate::problem::Problem;
 use crate::AppState;
@@ -91,6 +92,8 @@ pub struct Web {
     pub csrf: String,
     pub token: String,
     pub lang: Lang,
+    /// The path asked for (for the language links).
+    pub path: String,
 }
 
 impl FromRequestParts<AppState> for Web {
@@ -101,12 +104,16 @@ impl FromRequestParts<AppState> for Web {
             return Err(Redirect::to("/login").into_response());
         };
         match s.app.session_scope(&token).await {
-            Ok((scope, csrf)) => Ok(Web {
-                scope,
-                csrf,
-                token,
-                lang,
-            }),
+            Ok((scope, csrf)) => {
+                context::remember(SignedIn::of(&scope, &csrf));
+                Ok(Web {
+                    scope,
+                    csrf,
+                    token,
+                    lang,
+                    path: parts.uri.path().to_string(),
+                })
+            }
             Err(AppError::Unauthenticated) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(Problem::from(e).into_response()),
         }

@@ -5,28 +5,38 @@
 //! [`AccessScope`]: pulang_app::AccessScope
 #![forbid(unsafe_code)]
 
+mod admin;
 mod api;
+mod audit;
+mod auth;
+mod context;
 mod desk;
 mod extract;
 pub mod i18n;
-mod imports;
-mod openapi;
-mod pages;
+mod identity;
+mod import;
 mod pdf;
+mod people;
 mod problem;
-mod reviews;
 mod screening;
+mod stats;
+mod ui;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use pulang_app::App;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::ui::{error, layout};
 
 /// The largest request body accepted (forms and JSON). Imports will have their own limit.
 pub const BODY_LIMIT: usize = 256 * 1024;
@@ -44,7 +54,7 @@ pub struct WebConfig {
 pub struct AppState {
     pub app: App,
     pub cfg: Arc<WebConfig>,
-    uploads: Arc<imports::Uploads>,
+    uploads: Arc<import::Uploads>,
 }
 
 pub fn router(app: App, cfg: WebConfig) -> Router {
@@ -54,20 +64,20 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         uploads: Arc::default(),
     };
     Router::new()
-        .route("/", get(pages::home))
-        .route("/login", get(pages::login_page).post(pages::login_submit))
-        .route("/logout", post(pages::logout))
-        .route("/lang/{code}", get(pages::switch_language))
+        .route("/", get(auth::home))
+        .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/logout", post(auth::logout))
+        .route("/lang/{code}", get(auth::switch_language))
         .route(
             "/people",
-            get(pages::people_list).post(pages::register_submit),
+            get(people::people_list).post(people::register_submit),
         )
-        .route("/people/new", get(pages::register_page))
-        .route("/people/{id}", get(pages::person_page))
-        .route("/people/{id}/reveal", post(pages::person_reveal))
+        .route("/people/new", get(people::register_page))
+        .route("/people/{id}", get(people::person_page))
+        .route("/people/{id}/reveal", post(people::person_reveal))
         .route(
             "/people/{id}/edit",
-            get(pages::edit_page).post(pages::edit_submit),
+            get(people::edit_page).post(people::edit_submit),
         )
         .route("/people/{id}/screenings", post(screening::start))
         .route(
@@ -79,13 +89,13 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .route("/screenings/{id}/record.pdf", get(screening::record_pdf))
         .route(
             "/imports",
-            get(imports::index)
-                .post(imports::preview)
-                .layer(DefaultBodyLimit::max(imports::UPLOAD_LIMIT)),
+            get(import::index)
+                .post(import::preview)
+                .layer(DefaultBodyLimit::max(import::UPLOAD_LIMIT)),
         )
-        .route("/imports/confirm", post(imports::confirm))
-        .route("/imports/jobs/{id}", get(imports::job))
-        .route("/imports/{id}/revert", post(imports::revert))
+        .route("/imports/confirm", post(import::confirm))
+        .route("/imports/jobs/{id}", get(import::job))
+        .route("/imports/{id}/revert", post(import::revert))
         .route("/desk", get(desk::desk_page).post(desk::desk_submit))
         .route("/desk/matches", post(desk::matches_fragment))
         .route("/desk/slip/{id}", get(desk::slip_page))
@@ -93,29 +103,69 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .route("/groups/{id}", get(desk::group_page))
         .route("/people/{id}/milestones", post(desk::milestone_submit))
         .route("/people/{id}/flags", post(desk::flags_submit))
-        .route("/reviews", get(reviews::reviews_page))
-        .route("/reviews/scan", post(reviews::scan))
+        .route("/reviews", get(identity::reviews_page))
+        .route("/reviews/scan", post(identity::scan))
         .route(
             "/reviews/{id}",
-            get(reviews::review_page).post(reviews::review_decide),
+            get(identity::review_page).post(identity::review_decide),
         )
-        .route("/merges/{id}/undo", post(reviews::undo_merge))
-        .route("/admin", get(pages::admin_page))
-        .route("/admin/sites", post(pages::admin_add_site))
-        .route("/admin/users", post(pages::admin_add_user))
-        .route("/admin/users/{username}/revoke", post(pages::admin_revoke))
-        .route("/audit", get(pages::audit_page))
-        .route("/stats", get(pages::stats_page))
-        .route("/static/pulang.css", get(pages::stylesheet))
-        .route("/static/interview.js", get(pages::interview_script))
-        .route("/static/desk.js", get(desk::desk_script))
+        .route("/merges/{id}/undo", post(identity::undo_merge))
+        .route("/admin", get(admin::admin_page))
+        .route("/admin/sites", post(admin::admin_add_site))
+        .route("/admin/users", post(admin::admin_add_user))
+        .route("/admin/users/{username}/revoke", post(admin::admin_revoke))
+        .route("/audit", get(audit::audit_page))
+        .route("/stats", get(stats::stats_page))
+        .route("/static/pulang.css", get(layout::stylesheet))
+        .route("/static/interview.js", get(layout::interview_script))
+        .route("/static/desk.js", get(layout::desk_script))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api::routes())
-        .fallback(pages::not_found)
+        .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(request_context))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(PropagateRequestIdLayer::x_request_id()),
+        )
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+fn request_id_of(req: &Request) -> Option<&str> {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+}
+
+/// A request's span: its method, the route it matched (a pattern such as `/people/{id}`, never
+/// the path with its ids, nor the query string) and its id. Nothing personal; no bodies.
+fn request_span(req: &Request) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str)
+        .unwrap_or("(unmatched)");
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        route,
+        request_id = request_id_of(req).unwrap_or("-"),
+    )
+}
+
+/// Runs the request with its [`context`]: the request id, language and path that an error
+/// page or problem needs.
+async fn request_context(req: Request, next: Next) -> Response {
+    let ctx = context::RequestContext::new(
+        request_id_of(&req).map(str::to_string),
+        extract::lang_of(req.headers()),
+        req.uri().path().to_string(),
+    );
+    context::scope(ctx, next.run(req)).await
 }
 
 async fn readyz(State(s): State<AppState>) -> Response {

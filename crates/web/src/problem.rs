@@ -1,9 +1,11 @@
-//! Errors as `application/problem+json` (RFC 9457) for the API; never internals.
+//! Errors as `application/problem+json` (RFC 9457) for the API; never internals: a 500 has only
+//! the `request_id` that finds its details in the log.
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use pulang_app::AppError;
 use serde_json::{json, Value};
 
+use crate::context;
 use crate::i18n::{t, Lang};
 
 pub struct Problem {
@@ -37,6 +39,11 @@ impl IntoResponse for Problem {
         });
         if let Some(d) = self.detail {
             body["detail"] = Value::String(d);
+        }
+        if self.status == StatusCode::INTERNAL_SERVER_ERROR {
+            if let Some(id) = context::request_id() {
+                body["request_id"] = Value::String(id);
+            }
         }
         if let (Some(b), Some(e)) = (body.as_object_mut(), self.extra.as_object()) {
             for (k, v) in e {
@@ -98,9 +105,51 @@ impl From<AppError> for Problem {
                 Problem::new(StatusCode::BAD_REQUEST, "Bad request").detail(m)
             }
             AppError::Internal(err) => {
-                tracing::error!(error = %err, "internal error");
+                let request_id = context::request_id();
+                tracing::error!(
+                    request_id = request_id.as_deref().unwrap_or("-"),
+                    error = %err,
+                    "internal error"
+                );
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{self, RequestContext};
+
+    async fn body(res: Response) -> Value {
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .expect("body");
+        serde_json::from_slice(&bytes).expect("json")
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_is_a_500_with_the_request_id_and_no_details() {
+        let ctx = RequestContext::new(Some("req-1".into()), Lang::En, "/api/v1/x".into());
+        let res = context::scope(ctx, async {
+            Problem::from(AppError::internal("secret database detail")).into_response()
+        })
+        .await;
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let b = body(res).await;
+        assert_eq!(b["request_id"], "req-1");
+        assert!(!b.to_string().contains("secret"), "{b}");
+    }
+
+    #[tokio::test]
+    async fn other_problems_carry_no_request_id() {
+        let ctx = RequestContext::new(Some("req-2".into()), Lang::En, "/api/v1/x".into());
+        let res = context::scope(ctx, async {
+            Problem::from(AppError::NotFound).into_response()
+        })
+        .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        assert!(body(res).await.get("request_id").is_none());
     }
 }

@@ -353,3 +353,4 @@ import-reverted-title = Import reverted
 import-reverted-removed = { $count } people it registered removed
 import-reverted-unlinked = { $count } links to people already registered forgotten
 import-reverted-kept = { $count } kept because work was done on them since
+error-request-id = Reference for the administrator

@@ -349,3 +349,4 @@ import-reverted-title = Impor dibatalkan
 import-reverted-removed = { $count } orang yang didaftarkannya dihapus
 import-reverted-unlinked = { $count } tautan ke orang yang sudah terdaftar dilepas
 import-reverted-kept = { $count } dipertahankan karena sudah ada pekerjaan pada mereka
+error-request-id = Nomor rujukan untuk administrator

@@ -161,6 +161,7 @@ pub fn spec() -> Value {
             "schemas": {
                 "Problem": {"type": "object", "properties": {
                     "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
+                    "request_id": {"type": "string", "description": "On a 500: the reference that finds the error in the server log"},
                     "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldIssue"}},
                     "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/FieldIssue"}},
                 }},

@@ -2,21 +2,18 @@
 //! caseworker (same person → merged; different → kept apart; not sure → deferred), and undoing
 //! a merge.
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use maud::{html, Markup};
 use pulang_app::domain::ReviewStatus;
-use pulang_app::identity::{ReviewSide, ReviewView};
+use pulang_app::identity::ReviewSide;
 use pulang_app::Permission;
 
 use crate::extract::Web;
 use crate::i18n::{t, t1, Lang};
-use crate::pages::{error_page, html_response, page, Chrome, Posted};
+use crate::ui::labels::{percent, reasons_list, sex_label};
+use crate::ui::layout::format_ms;
+use crate::ui::{ok_page, PageResult, Posted};
 use crate::AppState;
-
-fn pct(p: f64) -> String {
-    format!("{:.0}%", (p * 100.0).clamp(0.0, 100.0))
-}
 
 fn side_html(l: Lang, s: &ReviewSide) -> Markup {
     let dash = || "—".to_string();
@@ -26,37 +23,20 @@ fn side_html(l: Lang, s: &ReviewSide) -> Markup {
             dl.details {
                 dt { (t(l, "field-case_number")) } dd { (s.case_number) }
                 dt { (t(l, "field-site")) } dd { (s.site) }
-                dt { (t(l, "field-sex")) } dd { (s.sex.map(|x| t(l, &format!("sex-{}", x.as_str()))).unwrap_or_else(dash)) }
+                dt { (t(l, "field-sex")) } dd { (s.sex.map(|x| sex_label(l, Some(x))).unwrap_or_else(dash)) }
                 dt { (t(l, "field-birth_date")) } dd { (s.birth.clone().unwrap_or_else(dash)) }
                 dt { (t(l, "field-age")) } dd { (s.age.map(|a| a.to_string()).unwrap_or_else(dash)) }
                 dt { (t(l, "field-origin_province")) } dd { (s.origin_province.clone().unwrap_or_else(dash)) }
-                dt { (t(l, "review-registered")) } dd { (pulang_app::local_time(s.created_at, "UTC")) }
+                dt { (t(l, "review-registered")) } dd { (format_ms(s.created_at)) }
             }
             @if s.merged { p.notice { (t(l, "review-side-merged")) } }
         }
     }
 }
 
-fn reasons_html(l: Lang, r: &ReviewView) -> Markup {
-    html! {
-        ul.reasons {
-            @for x in &r.reasons {
-                li class=(if x.weight >= 0.0 { "agree" } else { "disagree" }) {
-                    (t(l, &format!("match-field-{}", x.field))) ": " (t(l, &format!("match-level-{}", x.level.replace(['.', ' '], "_"))))
-                    " (" (format!("{:+.1}", x.weight)) ")"
-                }
-            }
-        }
-    }
-}
-
-pub async fn reviews_page(State(s): State<AppState>, web: Web, uri: Uri) -> Response {
-    let c = Chrome::of(&web, &uri);
+pub async fn reviews_page(State(s): State<AppState>, web: Web) -> PageResult {
     let l = web.lang;
-    let list = match s.app.reviews(&web.scope, &ReviewStatus::OPEN, 200).await {
-        Ok(x) => x,
-        Err(e) => return error_page(&c, e),
-    };
+    let list = s.app.reviews(&web.scope, &ReviewStatus::OPEN, 200).await?;
     let counts = s.app.review_counts(&web.scope).await.unwrap_or_default();
     let body = html! {
         h1 { (t(l, "reviews-title")) }
@@ -69,7 +49,7 @@ pub async fn reviews_page(State(s): State<AppState>, web: Web, uri: Uri) -> Resp
                 tbody {
                     @for r in &list {
                         tr data-review=(r.id) {
-                            td { (pct(r.probability)) }
+                            td { (percent(r.probability)) }
                             td { a href={ "/reviews/" (r.id) } { (r.left.full_name) " (" (r.left.case_number) ") ↔ " (r.right.full_name) " (" (r.right.case_number) ")" } }
                             td { (t(l, &format!("review-origin-{}", r.origin))) }
                             td { (t(l, &format!("review-status-{}", r.status))) }
@@ -84,29 +64,24 @@ pub async fn reviews_page(State(s): State<AppState>, web: Web, uri: Uri) -> Resp
             " " small.hint { (t(l, "reviews-scan-hint")) }
         }
     };
-    html_response(StatusCode::OK, page(&c, &t(l, "reviews-title"), body))
+    Ok(ok_page(&web, &t(l, "reviews-title"), body))
 }
 
 pub async fn review_page(
     State(s): State<AppState>,
     web: Web,
-    uri: Uri,
     Path(id): Path<String>,
-) -> Response {
-    let c = Chrome::of(&web, &uri);
+) -> PageResult {
     let l = web.lang;
-    let r = match s.app.review(&web.scope, &id).await {
-        Ok(x) => x,
-        Err(e) => return error_page(&c, e),
-    };
+    let r = s.app.review(&web.scope, &id).await?;
     let open = !r.status.is_final();
     let body = html! {
         h1 { (t(l, "review-title")) }
-        p { (t(l, "review-score")) ": " strong data-probability=(format!("{:.3}", r.probability)) { (pct(r.probability)) }
+        p { (t(l, "review-score")) ": " strong data-probability=(format!("{:.3}", r.probability)) { (percent(r.probability)) }
             " · " (t(l, &format!("review-origin-{}", r.origin))) " · " (t(l, &format!("review-status-{}", r.status))) }
         div.pair { (side_html(l, &r.left)) (side_html(l, &r.right)) }
         h2 { (t(l, "review-why")) }
-        (reasons_html(l, &r))
+        (reasons_list(l, &r.reasons, true))
         @if open && web.scope.can(Permission::ResolveIdentity) {
             form.decide method="post" action={ "/reviews/" (r.id) } {
                 input type="hidden" name="csrf" value=(web.csrf);
@@ -124,17 +99,20 @@ pub async fn review_page(
         }
         p { a href="/reviews" { (t(l, "reviews-back")) } }
     };
-    html_response(StatusCode::OK, page(&c, &t(l, "review-title"), body))
+    Ok(ok_page(&web, &t(l, "review-title"), body))
+}
+
+fn to_person(id: &str) -> PageResult {
+    Ok(Redirect::to(&format!("/people/{id}")).into_response())
 }
 
 pub async fn review_decide(
     State(s): State<AppState>,
     Path(id): Path<String>,
     posted: Posted,
-) -> Response {
-    let c = posted.chrome();
+) -> PageResult {
     let (web, f) = (&posted.web, &posted.form);
-    match s
+    let merge = s
         .app
         .decide_review(
             &web.scope,
@@ -142,32 +120,23 @@ pub async fn review_decide(
             f.get("decision").unwrap_or(""),
             f.opt("keep").as_deref(),
         )
-        .await
-    {
-        Ok(Some(m)) => Redirect::to(&format!("/people/{}", m.survivor_id)).into_response(),
-        Ok(None) => Redirect::to("/reviews").into_response(),
-        Err(e) => error_page(&c, e),
+        .await?;
+    match merge {
+        Some(m) => to_person(&m.survivor_id),
+        None => Ok(Redirect::to("/reviews").into_response()),
     }
 }
 
-pub async fn scan(State(s): State<AppState>, posted: Posted) -> Response {
-    let c = posted.chrome();
-    let web = &posted.web;
-    match s.app.scan_for_duplicates(&web.scope).await {
-        Ok(_) => Redirect::to("/reviews").into_response(),
-        Err(e) => error_page(&c, e),
-    }
+pub async fn scan(State(s): State<AppState>, posted: Posted) -> PageResult {
+    s.app.scan_for_duplicates(&posted.web.scope).await?;
+    Ok(Redirect::to("/reviews").into_response())
 }
 
 pub async fn undo_merge(
     State(s): State<AppState>,
     Path(id): Path<String>,
     posted: Posted,
-) -> Response {
-    let c = posted.chrome();
-    let web = &posted.web;
-    match s.app.unmerge(&web.scope, &id).await {
-        Ok(m) => Redirect::to(&format!("/people/{}", m.survivor_id)).into_response(),
-        Err(e) => error_page(&c, e),
-    }
+) -> PageResult {
+    let m = s.app.unmerge(&posted.web.scope, &id).await?;
+    to_person(&m.survivor_id)
 }
