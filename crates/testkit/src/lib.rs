@@ -219,9 +219,20 @@ async fn create_pg() -> Result<TestDb, String> {
     let mut admin = connect_admin(&admin_url).await?;
     let name = format!("pulang_t_{:016x}", rand::random::<u64>());
     // template0: nobody connects to it, so concurrent CREATE DATABASEs do not collide.
-    let created = sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE template0"))
+    let mut created = sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE template0"))
         .execute(&mut admin)
-        .await;
+        .await
+        .map(|_| ());
+    if created.is_ok() {
+        // Throwaway data: a commit need not wait for the disk (as on a server run with
+        // fsync=off, like the one scripts/test starts).
+        created = sqlx::query(&format!(
+            "ALTER DATABASE {name} SET synchronous_commit = off"
+        ))
+        .execute(&mut admin)
+        .await
+        .map(|_| ());
+    }
     let _ = admin.close().await;
     if let Err(e) = created {
         return Err(format!(
