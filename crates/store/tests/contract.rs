@@ -4,7 +4,8 @@
 //! dir, `pg_*` against a fresh PostgreSQL database (`pulang_t_<random hex>`) created on the
 //! server named by `PULANG_TEST_PG` and dropped afterwards. Without a usable `PULANG_TEST_PG`
 //! the PostgreSQL tests print "skipping PostgreSQL: ..." and pass, unless `PULANG_REQUIRE_PG=1`,
-//! in which case they fail (the harness is in `common/mod.rs`).
+//! in which case they fail (the harness is in `common/mod.rs`, the databases come from
+//! `pulang-testkit`).
 mod common;
 
 use std::collections::BTreeSet;
@@ -23,7 +24,7 @@ use sqlx::Connection;
 use time::macros::date;
 use time::Date;
 
-use common::{mask, run_pg, run_sqlite, with_database, RawDb};
+use common::{run_pg, run_sqlite, RawDb};
 
 /// One check, two tests: `$sqlite` on SQLite and `$pg` on PostgreSQL.
 macro_rules! contract {
@@ -61,23 +62,6 @@ contract! {
     check_review_queue => sqlite_review_queue, pg_review_queue;
     check_arrivals => sqlite_arrivals, pg_arrivals;
     check_import_revert => sqlite_import_revert, pg_import_revert;
-}
-
-#[test]
-fn with_database_replaces_only_the_path() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        with_database("postgresql://u:p@h/db?sslmode=disable", "x"),
-        "postgresql://u:p@h/x?sslmode=disable"
-    );
-    assert_eq!(
-        with_database("postgres://h:5432", "x"),
-        "postgres://h:5432/x"
-    );
-    assert_eq!(mask("postgres://u:secret@h/db"), "postgres://u:***@h/db");
 }
 
 // ---------------------------------------------------------------------------------------------

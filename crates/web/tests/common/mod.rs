@@ -1,5 +1,9 @@
-//! Shared set-up for the web integration tests: a real App on SQLite in a temporary directory,
-//! two sites (PNH, BKK), one user per role on PNH plus a global admin, and one person per site.
+//! Shared set-up for the web integration tests: a real App on a throwaway database, two sites
+//! (PNH, BKK), one user per role on PNH plus a global admin, and one person per site.
+//!
+//! The database is SQLite in a temporary directory, or with `PULANG_TEST_BACKEND=postgres` a
+//! fresh PostgreSQL database per App on the server named by `PULANG_TEST_PG`, dropped with it
+//! (see `pulang-testkit`).
 #![allow(dead_code, clippy::disallowed_methods)]
 
 use std::collections::BTreeSet;
@@ -12,8 +16,8 @@ use axum::Router;
 use http_body_util::BodyExt;
 use pulang_app::domain::{EncounterForm, PersonForm, Role};
 use pulang_app::{AccessScope, App, DataConfig, Submission};
+use pulang_testkit::TestDb;
 use pulang_web::WebConfig;
-use tempfile::TempDir;
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "correct-horse-battery";
@@ -112,8 +116,8 @@ pub struct Creds {
 }
 
 pub struct Env {
-    /// Kept alive for the App's database; dropped (deleted) with the Env.
-    pub dir: TempDir,
+    /// The App's database (and data directory); dropped (deleted) with the Env.
+    pub db: TestDb,
     pub app: App,
     pub router: Router,
     pub creds: Vec<(Who, Creds)>,
@@ -185,16 +189,19 @@ pub fn web(app: &App, cfg: WebConfig) -> Router {
     pulang_web::router(app.clone(), cfg).layer(MockConnectInfo(peer()))
 }
 
-pub async fn open_app() -> (TempDir, App) {
-    let dir = tempfile::tempdir().expect("temp dir");
+/// An App on a fresh database of the backend `PULANG_TEST_BACKEND` names (SQLite by default).
+pub async fn open_app() -> (TestDb, App) {
+    let db = TestDb::from_env().await;
     let app = App::open(&DataConfig {
-        data_dir: dir.path().join("data"),
-        database_url: None,
+        data_dir: db.dir().to_path_buf(),
+        database_url: db.database_url(),
     })
     .await
-    .expect("open app")
+    .unwrap_or_else(|e| panic!("open app on {}: {e}", db.display_url()))
     .app;
-    (dir, app)
+    let on_pg = db.backend() == pulang_testkit::Backend::Postgres;
+    assert_eq!(on_pg, app.backend() == pulang_app::Backend::Postgres);
+    (db, app)
 }
 
 pub fn own_form() -> Submission {
@@ -244,7 +251,7 @@ fn other_form() -> Submission {
 
 /// Sites, users (with API tokens and browser sessions) and one person per site.
 pub async fn setup_with(cfg: WebConfig) -> Env {
-    let (dir, app) = open_app().await;
+    let (db, app) = open_app().await;
     let op = op();
     app.add_site(&op, "PNH", "KBRI Phnom Penh", "Asia/Phnom_Penh")
         .await
@@ -317,7 +324,7 @@ pub async fn setup_with(cfg: WebConfig) -> Env {
         other_review,
         own_screening,
         other_screening,
-        dir,
+        db,
         app,
         router,
         creds,
