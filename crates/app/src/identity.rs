@@ -37,9 +37,9 @@ impl From<&FieldWeight> for Reason {
     }
 }
 
-/// An existing person who may be the one being registered: the minimum to tell them apart.
-#[derive(Debug, Clone, Serialize)]
-pub struct PossibleMatch {
+/// The minimum to tell two people apart, from the in-memory index (no audited read).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PersonBrief {
     pub id: String,
     pub case_number: String,
     pub full_name: String,
@@ -48,6 +48,28 @@ pub struct PossibleMatch {
     pub birth: Option<String>,
     pub age: Option<u8>,
     pub origin_province: Option<String>,
+}
+
+impl PersonBrief {
+    fn of(e: &crate::index::Entry, sites: &[pulang_store::accounts::Site]) -> PersonBrief {
+        PersonBrief {
+            id: e.id.clone(),
+            case_number: e.case_number.clone(),
+            full_name: e.full_name.clone(),
+            site: site_code(sites, &e.site_id),
+            sex: e.sex,
+            birth: e.birth.clone(),
+            age: e.age,
+            origin_province: e.origin_province.clone(),
+        }
+    }
+}
+
+/// An existing person who may be the one being registered: the minimum to tell them apart.
+#[derive(Debug, Clone, Serialize)]
+pub struct PossibleMatch {
+    #[serde(flatten)]
+    pub person: PersonBrief,
     pub probability: f64,
     /// Fields that agree or disagree, strongest first; missing fields left out.
     pub reasons: Vec<Reason>,
@@ -56,14 +78,8 @@ pub struct PossibleMatch {
 /// One side of a review pair.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReviewSide {
-    pub id: String,
-    pub case_number: String,
-    pub full_name: String,
-    pub site: String,
-    pub sex: Option<Sex>,
-    pub birth: Option<String>,
-    pub age: Option<u8>,
-    pub origin_province: Option<String>,
+    #[serde(flatten)]
+    pub person: PersonBrief,
     pub created_at: i64,
     /// Merged into another record since the pair was queued.
     pub merged: bool,
@@ -136,14 +152,7 @@ impl App {
             .possible_matches(filter, rec, limit, min)
             .into_iter()
             .map(|(e, c)| PossibleMatch {
-                id: e.id.clone(),
-                case_number: e.case_number.clone(),
-                full_name: e.full_name.clone(),
-                site: site_code(&sites, &e.site_id),
-                sex: e.sex,
-                birth: e.birth.clone(),
-                age: e.age,
-                origin_province: e.origin_province.clone(),
+                person: PersonBrief::of(e, &sites),
                 probability: c.probability,
                 reasons: reasons_of(&c.reasons),
             })
@@ -166,13 +175,13 @@ impl App {
             )
             .await?;
         let mut queued = 0;
-        for c in candidates.iter().filter(|c| c.id != rec.id) {
+        for c in candidates.iter().filter(|c| c.person.id != rec.id) {
             let reasons = serde_json::to_string(&c.reasons).unwrap_or_else(|_| "[]".into());
             if self
                 .store
                 .queue_review(
                     &rec.site_id,
-                    &c.id,
+                    &c.person.id,
                     &rec.id,
                     c.probability,
                     &reasons,
@@ -195,26 +204,17 @@ impl App {
     ) -> ReviewSide {
         match index.get(id) {
             Some(e) => ReviewSide {
-                id: e.id.clone(),
-                case_number: e.case_number.clone(),
-                full_name: e.full_name.clone(),
-                site: site_code(sites, &e.site_id),
-                sex: e.sex,
-                birth: e.birth.clone(),
-                age: e.age,
-                origin_province: e.origin_province.clone(),
+                person: PersonBrief::of(e, sites),
                 created_at: e.created_at,
                 merged: e.merged_into.is_some(),
             },
             None => ReviewSide {
-                id: id.to_string(),
-                case_number: "?".into(),
-                full_name: String::new(),
-                site: "?".into(),
-                sex: None,
-                birth: None,
-                age: None,
-                origin_province: None,
+                person: PersonBrief {
+                    id: id.to_string(),
+                    case_number: "?".into(),
+                    site: "?".into(),
+                    ..PersonBrief::default()
+                },
                 created_at: 0,
                 merged: false,
             },

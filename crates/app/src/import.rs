@@ -890,8 +890,7 @@ impl Persons<'_> {
 #[allow(clippy::disallowed_methods)] // the tests act as the local operator
 mod tests {
     use super::*;
-    use crate::{DataConfig, Submission};
-    use pulang_domain::{EncounterForm, PersonForm};
+    use crate::DataConfig;
 
     async fn open() -> (tempfile::TempDir, App, AccessScope) {
         let dir = tempfile::tempdir().unwrap();
@@ -909,30 +908,6 @@ mod tests {
         (dir, app, op)
     }
 
-    async fn register(
-        app: &App,
-        op: &AccessScope,
-        name: &str,
-        birth: &str,
-        sex: &str,
-    ) -> PersonRecord {
-        let sub = Submission {
-            person: PersonForm {
-                full_name: name.into(),
-                birth_date: Some(birth.into()),
-                sex: Some(sex.into()),
-                ..Default::default()
-            },
-            encounter: EncounterForm {
-                site: Some("PNH".into()),
-                arrived_on: Some("2026-01-10".into()),
-                ..Default::default()
-            },
-            confirm_warnings: true,
-        };
-        app.register_person(op, sub).await.unwrap()
-    }
-
     fn req(dry_run: bool) -> ImportRequest {
         ImportRequest {
             file_name: "police.csv".into(),
@@ -942,109 +917,8 @@ mod tests {
         }
     }
 
-    const LIST: &str = "Nama,Tgl Lahir,L/P,No HP\n\
-        SANTOSO BUDI,12/05/1990,L,\n\
-        Rina Kartika Sari,1993-03-03,P,081234567001\n\
-        KARTIKA SARI RINA,03/03/1993,P,081234567001\n\
-        Dewi Anggraini,1988-07-30,P,\n\
-        Joko Prasetyo,1979-11-11,L,\n\
-        Andi,31/02/1999,L,\n";
-
     fn outcomes(r: &ImportReport) -> Vec<RowOutcome> {
         r.items.iter().map(|i| i.outcome).collect()
-    }
-
-    #[tokio::test]
-    async fn classifies_by_the_matching_engine_and_reverts() {
-        use RowOutcome::*;
-        let (_dir, app, op) = open().await;
-        let budi = register(&app, &op, "Budi Santoso", "1990-05-12", "M").await;
-        let dewi = register(&app, &op, "Dewi Anggraini Putri", "1988", "F").await;
-
-        // Family name first in capitals with the day first: Budi. The same woman twice in the
-        // list: caught within the list, in a dry run too. A possible Dewi: review.
-        let dry = app
-            .import_list(&op, LIST.as_bytes(), req(true), &|_, _| {})
-            .await
-            .unwrap();
-        let expected = vec![Matched, Created, Matched, Review, Created, Rejected];
-        assert_eq!(outcomes(&dry), expected);
-        assert_eq!(dry.items[0].person_id.as_deref(), Some(budi.id.as_str()));
-        assert!(dry.items[0].probability.unwrap() >= IMPORT_MATCH_MIN);
-        assert!(dry.items[0].reasons[0].starts_with("score 0.99"));
-        assert!(dry.items[0].reasons.contains(&"name: exact".to_string()));
-        assert!(dry.items[2]
-            .reasons
-            .contains(&"same_person_as_line 3".to_string()));
-        assert_eq!(
-            dry.items[3].candidate_case_number.as_deref(),
-            Some(dewi.case_number.as_str())
-        );
-        assert_eq!(app.indexed_people().await, 2, "a dry run writes nothing");
-
-        let first = app
-            .import_list(&op, LIST.as_bytes(), req(false), &|_, _| {})
-            .await
-            .unwrap();
-        assert_eq!(
-            outcomes(&first),
-            expected,
-            "the dry run said what would happen"
-        );
-        assert_eq!(
-            (first.created, first.matched, first.review, first.rejected),
-            (2, 2, 1, 1)
-        );
-        let rina = first.items[1].person_id.clone().unwrap();
-        assert_eq!(first.items[2].person_id.as_deref(), Some(rina.as_str()));
-        let new_dewi = first.items[3].person_id.clone().unwrap();
-        let reviews = app
-            .reviews(&op, &[pulang_domain::ReviewStatus::Pending], 10)
-            .await
-            .unwrap();
-        assert_eq!(reviews.len(), 1);
-        assert_eq!(reviews[0].origin, pulang_domain::ReviewOrigin::Import);
-        let mut pair = [reviews[0].left.id.clone(), reviews[0].right.id.clone()];
-        pair.sort();
-        let mut want = [dewi.id.clone(), new_dewi.clone()];
-        want.sort();
-        assert_eq!(pair, want);
-
-        let again = app
-            .import_list(&op, LIST.as_bytes(), req(false), &|_, _| {})
-            .await
-            .unwrap();
-        assert_eq!((again.created, again.matched, again.review), (0, 5, 0));
-        assert!(again.items[..5]
-            .iter()
-            .all(|i| i.reasons == ["already_imported"]));
-
-        let batch = first.batch_id.clone().unwrap();
-        let reverted = app.revert_import(&op, &batch).await.unwrap();
-        assert_eq!((reverted.removed, reverted.unlinked), (3, 2));
-        assert!(reverted.kept.is_empty());
-        let (found, _) =
-            app.index
-                .read()
-                .await
-                .search(&pulang_store::SiteFilter::All, "Rina Kartika", 0, 10);
-        assert_eq!(found, 0, "reverted people leave the index");
-        assert!(app
-            .reviews(&op, &[pulang_domain::ReviewStatus::Pending], 10)
-            .await
-            .unwrap()
-            .is_empty());
-        assert!(matches!(
-            app.revert_import(&op, &batch).await,
-            Err(AppError::Conflict(_))
-        ));
-
-        let after = app
-            .import_list(&op, LIST.as_bytes(), req(false), &|_, _| {})
-            .await
-            .unwrap();
-        assert_eq!(outcomes(&after), expected, "a reverted list imports anew");
-        assert_eq!(after.items[0].person_id.as_deref(), Some(budi.id.as_str()));
     }
 
     /// A made-up name, different for every `n` below 70³.

@@ -305,7 +305,7 @@ async fn check_same_person_arrives_again(app: App) {
     let DeskOutcome::PossibleMatches { candidates } = out else {
         panic!("expected possible matches, got {out:?}");
     };
-    assert_eq!(candidates[0].id, siti);
+    assert_eq!(candidates[0].person.id, siti);
     assert!(candidates[0].probability > 0.9, "{:?}", candidates[0]);
     assert_eq!(people(&app).await, 1, "nothing registered yet");
 
@@ -366,7 +366,10 @@ async fn check_same_person_arrives_again(app: App) {
         .expect("reviews");
     assert_eq!(reviews.len(), 1);
     assert_eq!(reviews[0].origin, ReviewOrigin::Intake);
-    let mut pair = [reviews[0].left.id.clone(), reviews[0].right.id.clone()];
+    let mut pair = [
+        reviews[0].left.person.id.clone(),
+        reviews[0].right.person.id.clone(),
+    ];
     pair.sort();
     let mut want = [siti, person_id];
     want.sort();

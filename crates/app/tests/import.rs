@@ -98,9 +98,17 @@ async fn check_dry_run_then_import(app: App) {
         "{:?}",
         dry.items[0]
     );
+    assert!(dry.items[0].reasons.contains(&"name: exact".to_string()));
     assert!(dry.items[2]
         .reasons
         .contains(&"same_person_as_line 3".to_string()));
+    let dewi_case = app
+        .person(&op(), &dewi, false)
+        .await
+        .unwrap()
+        .person
+        .case_number;
+    assert_eq!(dry.items[3].candidate_case_number, Some(dewi_case));
     assert_eq!(people(&app).await, 2, "a dry run registers nobody");
     assert_eq!(hits(&app, "Rina Kartika").await, 0);
     assert!(app
@@ -147,7 +155,10 @@ async fn check_dry_run_then_import(app: App) {
         .unwrap();
     assert_eq!(reviews.len(), 1);
     assert_eq!(reviews[0].origin, ReviewOrigin::Import);
-    let mut pair = [reviews[0].left.id.clone(), reviews[0].right.id.clone()];
+    let mut pair = [
+        reviews[0].left.person.id.clone(),
+        reviews[0].right.person.id.clone(),
+    ];
     pair.sort();
     let mut want = [dewi, new_dewi];
     want.sort();

@@ -229,187 +229,102 @@ vocab! {
     }
 }
 
-/// Everything written to the audit log, by what happened. The spelling is `subject.verb`; a
-/// few carry the term they concern (`person.milestone.sheltered`, `review.confirmed`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AuditAction {
-    SiteCreate,
-    UserCreate,
-    UserGrant,
-    UserPassword,
-    UserDisable,
-    UserEnable,
-    SessionLogin,
-    SessionLoginFailed,
-    SessionLogout,
-    SessionRevokeAll,
-    TokenCreate,
-    PersonCreate,
-    PersonUpdate,
-    PersonDelete,
-    PersonEncounter,
-    PersonFlags,
-    PersonFlagRetrafficking,
-    PersonMilestone(Milestone),
-    PersonMilestoneCleared(Milestone),
-    PersonMerge,
-    PersonUnmerge,
-    PersonRead,
-    PersonReadDenied,
-    PersonReadAtDesk,
-    PersonReadForEdit,
-    PersonReadForReview,
-    PersonReadForUnmerge,
-    PersonReadForDemo,
-    PersonReadSlip,
-    PersonReveal,
-    PersonPrint,
-    PersonSearch,
-    PersonMatch,
-    GroupCreate,
-    GroupRead,
-    ReviewQueue,
-    ReviewList,
-    ReviewScan,
-    ReviewDecided(ReviewStatus),
-    ImportStart,
-    ImportFinish,
-    ImportRevert,
-    ScreeningStart,
-    ScreeningCorrect,
-    ScreeningSave,
-    ScreeningSign,
-    ScreeningRead,
-    ScreeningReadDenied,
-    ScreeningReadForEdit,
+/// Defines [`AuditAction`]: the actions without a term (`Variant = "spelling"`) and those that
+/// carry one (`Variant(Term) = "prefix"`, spelled `prefix.term`).
+macro_rules! audit_actions {
+    (
+        plain { $( $plain:ident = $text:literal, )+ }
+        with_term { $( $termed:ident($term:ty) = $prefix:literal, )+ }
+    ) => {
+        /// Everything written to the audit log, by what happened. The spelling is
+        /// `subject.verb`; a few carry the term they concern (`person.milestone.sheltered`,
+        /// `review.confirmed`). Spellings are part of each event's hash: never change one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum AuditAction {
+            $( $plain, )+
+            $( $termed($term), )+
+        }
+
+        impl AuditAction {
+            /// Every action there is, with each term spelled out.
+            pub fn all() -> Vec<AuditAction> {
+                let mut all = vec![$(AuditAction::$plain),+];
+                $( all.extend(<$term>::ALL.iter().map(|t| AuditAction::$termed(*t))); )+
+                all.retain(|a| a.is_possible());
+                all
+            }
+
+            /// The spelling stored in the audit log.
+            pub fn name(self) -> std::borrow::Cow<'static, str> {
+                match self {
+                    $( AuditAction::$plain => $text.into(), )+
+                    $( AuditAction::$termed(t) => format!("{}.{t}", $prefix).into(), )+
+                }
+            }
+        }
+    };
+}
+
+audit_actions! {
+    plain {
+        SiteCreate = "site.create",
+        UserCreate = "user.create",
+        UserGrant = "user.grant",
+        UserPassword = "user.password",
+        UserDisable = "user.disable",
+        UserEnable = "user.enable",
+        SessionLogin = "session.login",
+        SessionLoginFailed = "session.login_failed",
+        SessionLogout = "session.logout",
+        SessionRevokeAll = "session.revoke_all",
+        TokenCreate = "token.create",
+        PersonCreate = "person.create",
+        PersonUpdate = "person.update",
+        PersonDelete = "person.delete",
+        PersonEncounter = "person.encounter",
+        PersonFlags = "person.flags",
+        PersonFlagRetrafficking = "person.flag_retrafficking",
+        PersonMerge = "person.merge",
+        PersonUnmerge = "person.unmerge",
+        PersonRead = "person.read",
+        PersonReadDenied = "person.read_denied",
+        PersonReadAtDesk = "person.read_at_desk",
+        PersonReadForEdit = "person.read_for_edit",
+        PersonReadForReview = "person.read_for_review",
+        PersonReadForUnmerge = "person.read_for_unmerge",
+        PersonReadForDemo = "person.read_for_demo",
+        PersonReadSlip = "person.read_slip",
+        PersonReveal = "person.reveal",
+        PersonPrint = "person.print",
+        PersonSearch = "person.search",
+        PersonMatch = "person.match",
+        GroupCreate = "group.create",
+        GroupRead = "group.read",
+        ReviewQueue = "review.queue",
+        ReviewList = "review.list",
+        ReviewScan = "review.scan",
+        ImportStart = "import.start",
+        ImportFinish = "import.finish",
+        ImportRevert = "import.revert",
+        ScreeningStart = "screening.start",
+        ScreeningCorrect = "screening.correct",
+        ScreeningSave = "screening.save",
+        ScreeningSign = "screening.sign",
+        ScreeningRead = "screening.read",
+        ScreeningReadDenied = "screening.read_denied",
+        ScreeningReadForEdit = "screening.read_for_edit",
+    }
+    with_term {
+        PersonMilestone(Milestone) = "person.milestone",
+        PersonMilestoneCleared(Milestone) = "person.milestone_cleared",
+        ReviewDecided(ReviewStatus) = "review",
+    }
 }
 
 impl AuditAction {
-    /// The actions without a term, for listing and parsing.
-    const PLAIN: [AuditAction; 46] = {
-        use AuditAction::*;
-        [
-            SiteCreate,
-            UserCreate,
-            UserGrant,
-            UserPassword,
-            UserDisable,
-            UserEnable,
-            SessionLogin,
-            SessionLoginFailed,
-            SessionLogout,
-            SessionRevokeAll,
-            TokenCreate,
-            PersonCreate,
-            PersonUpdate,
-            PersonDelete,
-            PersonEncounter,
-            PersonFlags,
-            PersonFlagRetrafficking,
-            PersonMerge,
-            PersonUnmerge,
-            PersonRead,
-            PersonReadDenied,
-            PersonReadAtDesk,
-            PersonReadForEdit,
-            PersonReadForReview,
-            PersonReadForUnmerge,
-            PersonReadForDemo,
-            PersonReadSlip,
-            PersonReveal,
-            PersonPrint,
-            PersonSearch,
-            PersonMatch,
-            GroupCreate,
-            GroupRead,
-            ReviewQueue,
-            ReviewList,
-            ReviewScan,
-            ImportStart,
-            ImportFinish,
-            ImportRevert,
-            ScreeningStart,
-            ScreeningCorrect,
-            ScreeningSave,
-            ScreeningSign,
-            ScreeningRead,
-            ScreeningReadDenied,
-            ScreeningReadForEdit,
-        ]
-    };
-
-    /// Every action there is, with each term spelled out.
-    pub fn all() -> Vec<AuditAction> {
-        let mut all = Self::PLAIN.to_vec();
-        for m in Milestone::ALL {
-            all.push(AuditAction::PersonMilestone(*m));
-            all.push(AuditAction::PersonMilestoneCleared(*m));
-        }
-        for s in [
-            ReviewStatus::Confirmed,
-            ReviewStatus::Rejected,
-            ReviewStatus::Deferred,
-        ] {
-            all.push(AuditAction::ReviewDecided(s));
-        }
-        all
-    }
-
-    /// The spelling stored in the audit log (part of each event's hash: never change one).
-    pub fn name(self) -> std::borrow::Cow<'static, str> {
-        use AuditAction::*;
-        let plain = match self {
-            PersonMilestone(m) => return format!("person.milestone.{m}").into(),
-            PersonMilestoneCleared(m) => return format!("person.milestone_cleared.{m}").into(),
-            ReviewDecided(s) => return format!("review.{s}").into(),
-            SiteCreate => "site.create",
-            UserCreate => "user.create",
-            UserGrant => "user.grant",
-            UserPassword => "user.password",
-            UserDisable => "user.disable",
-            UserEnable => "user.enable",
-            SessionLogin => "session.login",
-            SessionLoginFailed => "session.login_failed",
-            SessionLogout => "session.logout",
-            SessionRevokeAll => "session.revoke_all",
-            TokenCreate => "token.create",
-            PersonCreate => "person.create",
-            PersonUpdate => "person.update",
-            PersonDelete => "person.delete",
-            PersonEncounter => "person.encounter",
-            PersonFlags => "person.flags",
-            PersonFlagRetrafficking => "person.flag_retrafficking",
-            PersonMerge => "person.merge",
-            PersonUnmerge => "person.unmerge",
-            PersonRead => "person.read",
-            PersonReadDenied => "person.read_denied",
-            PersonReadAtDesk => "person.read_at_desk",
-            PersonReadForEdit => "person.read_for_edit",
-            PersonReadForReview => "person.read_for_review",
-            PersonReadForUnmerge => "person.read_for_unmerge",
-            PersonReadForDemo => "person.read_for_demo",
-            PersonReadSlip => "person.read_slip",
-            PersonReveal => "person.reveal",
-            PersonPrint => "person.print",
-            PersonSearch => "person.search",
-            PersonMatch => "person.match",
-            GroupCreate => "group.create",
-            GroupRead => "group.read",
-            ReviewQueue => "review.queue",
-            ReviewList => "review.list",
-            ReviewScan => "review.scan",
-            ImportStart => "import.start",
-            ImportFinish => "import.finish",
-            ImportRevert => "import.revert",
-            ScreeningStart => "screening.start",
-            ScreeningCorrect => "screening.correct",
-            ScreeningSave => "screening.save",
-            ScreeningSign => "screening.sign",
-            ScreeningRead => "screening.read",
-            ScreeningReadDenied => "screening.read_denied",
-            ScreeningReadForEdit => "screening.read_for_edit",
-        };
-        plain.into()
+    /// Whether the action can happen (a review is never decided "pending").
+    const fn is_possible(self) -> bool {
+        !matches!(self, AuditAction::ReviewDecided(ReviewStatus::Pending))
     }
 
     /// Reads a stored spelling back.

@@ -135,6 +135,28 @@ mod tests {
         }
     }
 
+    /// Every term the pages show has its words in both languages: adding a flag, milestone or
+    /// route to `pulang_domain::vocab` fails here until its Fluent strings exist.
+    #[test]
+    fn every_shown_term_has_its_words() {
+        use pulang_app::domain::{ArrivalRoute, Milestone, PersonFlag};
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(PersonFlag::ALL.iter().map(|f| format!("flag-{f}")));
+        keys.extend(Milestone::ALL.iter().map(|m| format!("progress-{m}")));
+        keys.extend(ArrivalRoute::ALL.iter().map(|r| format!("route-{r}")));
+        keys.extend(
+            ArrivalRoute::GROUP_KINDS
+                .iter()
+                .map(|k| format!("group-kind-{k}")),
+        );
+        for lang in [Lang::Id, Lang::En] {
+            let ids = message_ids(lang);
+            for k in &keys {
+                assert!(ids.contains(k), "{k} has no {} text", lang.code());
+            }
+        }
+    }
+
     #[test]
     fn accept_language_picks_by_quality() {
         assert_eq!(

@@ -18,15 +18,15 @@ use crate::AppState;
 fn side_html(l: Lang, s: &ReviewSide) -> Markup {
     let dash = || "—".to_string();
     html! {
-        div.side data-person=(s.id) {
-            h3 { a href={ "/people/" (s.id) } { (s.full_name) } }
+        div.side data-person=(s.person.id) {
+            h3 { a href={ "/people/" (s.person.id) } { (s.person.full_name) } }
             dl.details {
-                dt { (t(l, "field-case_number")) } dd { (s.case_number) }
-                dt { (t(l, "field-site")) } dd { (s.site) }
-                dt { (t(l, "field-sex")) } dd { (s.sex.map(|x| sex_label(l, Some(x))).unwrap_or_else(dash)) }
-                dt { (t(l, "field-birth_date")) } dd { (s.birth.clone().unwrap_or_else(dash)) }
-                dt { (t(l, "field-age")) } dd { (s.age.map(|a| a.to_string()).unwrap_or_else(dash)) }
-                dt { (t(l, "field-origin_province")) } dd { (s.origin_province.clone().unwrap_or_else(dash)) }
+                dt { (t(l, "field-case_number")) } dd { (s.person.case_number) }
+                dt { (t(l, "field-site")) } dd { (s.person.site) }
+                dt { (t(l, "field-sex")) } dd { (s.person.sex.map(|x| sex_label(l, Some(x))).unwrap_or_else(dash)) }
+                dt { (t(l, "field-birth_date")) } dd { (s.person.birth.clone().unwrap_or_else(dash)) }
+                dt { (t(l, "field-age")) } dd { (s.person.age.map(|a| a.to_string()).unwrap_or_else(dash)) }
+                dt { (t(l, "field-origin_province")) } dd { (s.person.origin_province.clone().unwrap_or_else(dash)) }
                 dt { (t(l, "review-registered")) } dd { (format_ms(s.created_at)) }
             }
             @if s.merged { p.notice { (t(l, "review-side-merged")) } }
@@ -50,7 +50,7 @@ pub async fn reviews_page(State(s): State<AppState>, web: Web) -> PageResult {
                     @for r in &list {
                         tr data-review=(r.id) {
                             td { (percent(r.probability)) }
-                            td { a href={ "/reviews/" (r.id) } { (r.left.full_name) " (" (r.left.case_number) ") ↔ " (r.right.full_name) " (" (r.right.case_number) ")" } }
+                            td { a href={ "/reviews/" (r.id) } { (r.left.person.full_name) " (" (r.left.person.case_number) ") ↔ " (r.right.person.full_name) " (" (r.right.person.case_number) ")" } }
                             td { (t(l, &format!("review-origin-{}", r.origin))) }
                             td { (t(l, &format!("review-status-{}", r.status))) }
                         }
@@ -87,8 +87,8 @@ pub async fn review_page(
                 input type="hidden" name="csrf" value=(web.csrf);
                 fieldset {
                     legend { (t(l, "review-keep")) }
-                    label.check { input type="radio" name="keep" value=(r.left.id) checked; " " (t1(l, "review-keep-record", "case", r.left.case_number.clone())) }
-                    label.check { input type="radio" name="keep" value=(r.right.id); " " (t1(l, "review-keep-record", "case", r.right.case_number.clone())) }
+                    label.check { input type="radio" name="keep" value=(r.left.person.id) checked; " " (t1(l, "review-keep-record", "case", r.left.person.case_number.clone())) }
+                    label.check { input type="radio" name="keep" value=(r.right.person.id); " " (t1(l, "review-keep-record", "case", r.right.person.case_number.clone())) }
                 }
                 button type="submit" name="decision" value="confirm" { (t(l, "review-confirm")) }
                 " "

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document for `/api/v1`, served at `/api/v1/openapi.json`.
 //! A test checks that every API route is documented here.
 use axum::Json;
+use pulang_app::domain::{ArrivalRoute, PersonFlag, ReviewStatus};
 use serde_json::{json, Value};
 
 fn problem_ref() -> Value {
@@ -13,6 +14,16 @@ fn errors(codes: &[&str]) -> Value {
         m.insert(c.to_string(), problem_ref());
     }
     Value::Object(m)
+}
+
+/// The spellings of a vocabulary (`pulang_domain::vocab`), for an `enum`; with `null` when
+/// the field may be empty.
+fn terms<'a>(spellings: impl Iterator<Item = &'a str>, nullable: bool) -> Value {
+    let mut v: Vec<Value> = spellings.map(Value::from).collect();
+    if nullable {
+        v.push(Value::Null);
+    }
+    Value::Array(v)
 }
 
 fn with(mut base: Value, extra: Value) -> Value {
@@ -43,7 +54,7 @@ pub fn spec() -> Value {
     let encounter = json!({
         "site": {"type": ["string", "null"], "description": "site code; defaults to the caller's only site"},
         "arrived_on": {"type": ["string", "null"], "format": "date"},
-        "arrival_route": {"type": ["string", "null"], "enum": ["walk_in", "police_handover", "rescue_operation", "referral", "other", null]},
+        "arrival_route": {"type": ["string", "null"], "enum": terms(ArrivalRoute::ALL.iter().map(|t| t.as_str()), true)},
         "notes": str_opt,
     });
     let registration: Value = with(
@@ -107,7 +118,7 @@ pub fn spec() -> Value {
                 "summary": "Register an arrival at the desk: a minimal first record with a queue ticket, triage flags and arrival group. Unless `same_as` or `confirmed_new` is given, likely matches come back first (200, nothing written)",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["full_name"], "properties": with(registration.clone(), json!({
                     "group": {"type": ["string", "null"], "description": "arrival group id"},
-                    "flags": {"type": "array", "items": {"type": "string", "enum": ["child", "medical", "pregnancy", "disability", "interpreter"]}},
+                    "flags": {"type": "array", "items": {"type": "string", "enum": terms(PersonFlag::triage().map(PersonFlag::as_str), false)}},
                     "same_as": {"type": ["string", "null"], "description": "record a new arrival of this registered person"},
                     "confirmed_new": {"type": "boolean", "description": "register as new despite possible matches (they are queued for review)"},
                 })), "additionalProperties": false}}}},
@@ -122,7 +133,7 @@ pub fn spec() -> Value {
                     "summary": "Create an arrival group (a police hand-over, a rescue operation)",
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name", "kind"], "properties": {
                         "name": {"type": "string", "maxLength": 200},
-                        "kind": {"type": "string", "enum": ["police_handover", "rescue_operation", "walk_in", "other"]},
+                        "kind": {"type": "string", "enum": terms(ArrivalRoute::GROUP_KINDS.iter().map(|t| t.as_str()), false)},
                         "site": str_opt,
                         "arrived_on": {"type": ["string", "null"], "format": "date"},
                     }, "additionalProperties": false}}}},
@@ -135,7 +146,7 @@ pub fn spec() -> Value {
             },
             "/reviews": {"get": {
                 "summary": "The review queue of possible duplicates (pending, then deferred)",
-                "parameters": [{"name": "status", "in": "query", "schema": {"type": "string", "enum": ["pending", "deferred", "confirmed", "rejected"]}}],
+                "parameters": [{"name": "status", "in": "query", "schema": {"type": "string", "enum": terms(ReviewStatus::ALL.iter().map(|t| t.as_str()), false)}}],
                 "responses": with(json!({"200": {"description": "OK"}}), errors(&["400", "401", "403"])),
             }},
             "/reviews/{id}": {

@@ -34,23 +34,23 @@ fn matches_panel(l: Lang, items: &[PossibleMatch], choose: bool) -> Markup {
             p data-matches=(items.len()) { (t(l, "matches-intro")) }
             ol.matches {
                 @for m in items {
-                    li.match data-person=(m.id) {
+                    li.match data-person=(m.person.id) {
                         div.match-head {
-                            strong { (m.full_name) }
-                            " · " span.case { (m.case_number) } " · " (m.site)
+                            strong { (m.person.full_name) }
+                            " · " span.case { (m.person.case_number) } " · " (m.person.site)
                             " · " span.score title=(t(l, "matches-score-help")) { (percent(m.probability)) }
                         }
                         div.match-facts {
-                            (sex_label(l, m.sex))
-                            @if let Some(b) = &m.birth { " · " (t(l, "field-birth_date")) " " (b) }
-                            @if let Some(a) = m.age { " · " (t(l, "field-age")) " " (a) }
-                            @if let Some(p) = &m.origin_province { " · " (p) }
+                            (sex_label(l, m.person.sex))
+                            @if let Some(b) = &m.person.birth { " · " (t(l, "field-birth_date")) " " (b) }
+                            @if let Some(a) = m.person.age { " · " (t(l, "field-age")) " " (a) }
+                            @if let Some(p) = &m.person.origin_province { " · " (p) }
                         }
                         (reasons_list(l, m.reasons.iter().take(6), false))
                         @if choose {
-                            button type="submit" name="same_as" value=(m.id) { (t(l, "desk-same-person")) }
+                            button type="submit" name="same_as" value=(m.person.id) { (t(l, "desk-same-person")) }
                         } @else {
-                            a href={ "/people/" (m.id) } { (t(l, "matches-open")) }
+                            a href={ "/people/" (m.person.id) } { (t(l, "matches-open")) }
                         }
                     }
                 }

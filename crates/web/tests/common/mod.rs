@@ -171,7 +171,7 @@ pub async fn twin(app: &App, site: &str, name: &str, birth: &str) -> String {
         .expect("reviews");
     reviews
         .into_iter()
-        .find(|r| r.left.full_name == name && r.left.site == site)
+        .find(|r| r.left.person.full_name == name && r.left.person.site == site)
         .map(|r| r.id)
         .expect("the second registration queued a review")
 }
