@@ -1,5 +1,9 @@
 //! Pulang's use cases. Web handlers and the CLI call these; neither touches the store.
 //! Every use case takes an [`AccessScope`], which only authentication creates.
+//!
+//! Must not: render HTML or speak HTTP (that is `pulang-web`), write SQL (that is
+//! `pulang-store`), or read personal data without a site filter derived from the scope. Each
+//! feature has its own view types, so web never sees store rows it did not ask for.
 #![forbid(unsafe_code)]
 
 pub mod admin;

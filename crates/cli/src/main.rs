@@ -1,5 +1,8 @@
 //! `pulang`: the server and the operator's console. Commands that touch data take
 //! `--data-dir DIR` (key file and embedded SQLite) or `--database postgres://…`.
+//!
+//! Must not: touch the store directly; it calls `pulang-app` as the local operator (the one
+//! caller allowed to), prints one clear line on error and exits non-zero.
 // The console acts as the local operator (it holds the key file); see clippy.toml.
 #![allow(clippy::disallowed_methods)]
 

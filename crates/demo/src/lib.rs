@@ -30,6 +30,9 @@
 //!
 //! Generation is linear in the number of arrivals; scale 700 (about a million people) takes a
 //! few seconds in a release build (`docs/demo.md` has the measurements).
+//!
+//! Must not: be a dependency of an engine crate's normal code (`pulang-matching` uses it only
+//! in tests and benches), touch a database (the app loads a surge), or contain a real person.
 #![forbid(unsafe_code)]
 
 mod curve;

@@ -1,5 +1,8 @@
-//! Pulang's domain core: the types every other crate speaks, and the validation of what a
-//! registrar types in. Pure: no I/O, no clocks except those passed in.
+//! Pulang's domain core: the types every other crate speaks ([`vocab`]: every flag, milestone,
+//! kind, status and audit action), and the validation of what a registrar types in.
+//!
+//! Must not: do I/O, read a clock (today is passed in), know about storage, HTTP or the access
+//! policy, or hold demo data (that is `pulang-demo`).
 #![forbid(unsafe_code)]
 
 pub mod nik;

@@ -1,6 +1,9 @@
 //! Reading the lists that arrive with a surge: a host police hand-over spreadsheet, a shelter's
 //! register, an embassy's own CSV. Bytes in, rows out — every row accounted for: each becomes a
-//! registration form or a rejection naming the cell and the reason. No I/O, no database.
+//! registration form or a rejection naming the cell and the reason.
+//!
+//! Must not: do I/O or touch the database, or decide who a row is (the app matches rows with
+//! `pulang-matching`); a malformed file is a clear error, never a panic or a dropped row.
 #![forbid(unsafe_code)]
 
 pub mod mapping;

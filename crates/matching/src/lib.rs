@@ -8,6 +8,9 @@
 //! [`cluster`] (accepted pairs into persons, guarded against chaining). [`engine::dedupe`] runs
 //! them all; [`index`] answers "who might this new arrival be?" against a register.
 //! (Synthetic records with ground truth, for tests and benchmarks: `pulang_demo::synth`.)
+//!
+//! Must not: do I/O, know about the database or the access policy, or expose anything but
+//! the engine (generators live in `pulang-demo`).
 #![forbid(unsafe_code)]
 
 pub mod blocking;

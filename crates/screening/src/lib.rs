@@ -3,6 +3,8 @@
 //! The screening engine for people returning from online scam compounds: is this person a
 //! presumed victim of trafficking who must not be punished, or is more information needed?
 //! Pure (no I/O), deterministic, explainable. See `docs/screening.md` in the workspace.
+//! Must not: store anything, know who asks, or give a bare "not a victim": every outcome
+//! explains itself and names what is still unknown.
 //!
 //! - [`Catalogue`]: the versioned indicator catalogue shipped as data (`catalogue/v1.json`).
 //! - [`evaluate`] / [`evaluate_with`]: four evaluators (ILO/EC dimensions, direct Palermo test,

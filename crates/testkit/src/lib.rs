@@ -1,4 +1,5 @@
 //! Test support, used only as a dev-dependency: a throwaway database of either backend.
+//! Must not: become a dependency of any library or binary.
 //!
 //! * [`TestDb::sqlite`]: a temp dir; the database is `pulang.sqlite3` in it (the file
 //!   `Store::sqlite_url(dir)` names, so `DataConfig { data_dir: db.dir(), database_url: None }`

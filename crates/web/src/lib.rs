@@ -2,6 +2,11 @@
 //! `/api/v1`. Handlers only call `pulang-app` use cases with the [`AccessScope`] that the
 //! authentication extractors produce.
 //!
+//! Layout: `ui/` (page layout, `PageError`, the one form extractor that checks
+//! CSRF) is a leaf; one module per feature, named as in `pulang-app`; `api/` the same for JSON.
+//! Must not: touch the store, build an `AccessScope` any other way than authentication, or
+//! put personal data, query strings or bodies into logs and spans.
+//!
 //! [`AccessScope`]: pulang_app::AccessScope
 #![forbid(unsafe_code)]
 
