@@ -18,6 +18,7 @@ pub mod audit;
 pub mod crypto;
 pub mod identity;
 pub mod imports;
+mod migrations;
 pub mod people;
 pub mod screenings;
 mod sql;
@@ -205,10 +206,7 @@ impl Store {
             })
             .connect_with(opts)
             .await?;
-        match backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
-        }
+        migrations::migrator(backend).await?.run(&pool).await?;
         let (tx, rx) = mpsc::channel::<Job>(4096);
         tokio::spawn(writer_loop(pool.clone(), backend, rx));
         Ok(Store {

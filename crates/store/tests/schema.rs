@@ -1,5 +1,5 @@
-//! The two migration trees (`migrations/sqlite`, `migrations/postgres`) are kept by hand: this
-//! test opens a store on a fresh database of each backend (which runs the migrations), reads
+//! One migration tree serves both backends (`migrations/*.sql`, with PostgreSQL's names for
+//! the types that differ put in by `src/migrations.rs`): this test opens a store on a fresh database of each backend (which runs the migrations), reads
 //! the resulting schemas back from the databases' catalogues, and checks that they agree:
 //! the same tables; the same columns with the same type family, nullability and default; the
 //! same primary keys, unique constraints, foreign keys; the same named indexes (columns and
