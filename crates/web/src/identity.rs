@@ -37,7 +37,7 @@ fn side_html(l: Lang, s: &ReviewSide) -> Markup {
 pub async fn reviews_page(State(s): State<AppState>, web: Web) -> PageResult {
     let l = web.lang;
     let list = s.app.reviews(&web.scope, &ReviewStatus::OPEN, 200).await?;
-    let counts = s.app.review_counts(&web.scope).await.unwrap_or_default();
+    let counts = s.app.review_counts(&web.scope).await?;
     let body = html! {
         h1 { (t(l, "reviews-title")) }
         p.hint { (t(l, "reviews-intro")) }

@@ -61,3 +61,23 @@ async fn an_internal_error_is_a_500_with_the_request_id_and_no_details() {
     );
     assert!(!body.to_string().contains("arrival_groups"), "{body}");
 }
+
+/// A record page whose flags cannot be read is an error, not a record "without flags": a
+/// caseworker must not conclude that nobody marked this person as a child.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_read_of_flags_is_an_error_not_no_flags() {
+    let env = setup().await;
+    let cw = env.creds(Who::Caseworker);
+    let page = format!("/people/{}", env.own_id);
+    assert_eq!(
+        env.send(session_get(&page, &cw.session)).await.status,
+        StatusCode::OK
+    );
+    env.app
+        .raw_execute_for_tests("ALTER TABLE person_flags RENAME TO person_flags_gone")
+        .await
+        .expect("rename");
+    let res = env.send(session_get(&page, &cw.session)).await;
+    assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!res.text().contains("person_flags"));
+}

@@ -21,7 +21,7 @@ use crate::ui::fields::{age_of, confirm_box, has_errors, issues, matches_aside, 
 use crate::ui::form::Rejected;
 use crate::ui::labels::{percent, reasons_list, sex_label};
 use crate::ui::layout::urlencode;
-use crate::ui::{html_response, ok_page, page, Chrome, FormData, PageResult, Posted};
+use crate::ui::{html_response, if_permitted, ok_page, page, Chrome, FormData, PageResult, Posted};
 use crate::AppState;
 
 /// The possible-match panel. With `choose`, each candidate gets a button that records the new
@@ -84,7 +84,7 @@ async fn desk_html(s: &AppState, web: &Web, dv: DeskView, status: StatusCode) ->
     let l = web.lang;
     let v = &dv.form;
     let sites = s.app.registration_sites(&web.scope).await?;
-    let groups: Vec<GroupSummary> = s.app.groups(&web.scope).await.unwrap_or_default();
+    let groups: Vec<GroupSummary> = if_permitted(s.app.groups(&web.scope).await)?;
     let today_date = time::OffsetDateTime::now_utc().date();
     let site_now = v.val("site");
     let body = html! {

@@ -12,7 +12,7 @@ pub use form::{edit_page, edit_submit, register_page, register_submit};
 use crate::extract::Web;
 use crate::i18n::{t, t1};
 use crate::ui::layout::urlencode;
-use crate::ui::{ok_page, PageResult, Posted};
+use crate::ui::{if_permitted, ok_page, PageResult, Posted};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -67,22 +67,14 @@ pub async fn people_list(
 
 async fn show_person(s: &AppState, web: &Web, id: &str, reveal: bool) -> PageResult {
     let p = s.app.person(&web.scope, id, reveal).await?;
-    let screenings = s
-        .app
-        .screenings_of(&web.scope, &p.person)
-        .await
-        .unwrap_or_default();
+    let screenings = if_permitted(s.app.screenings_of(&web.scope, &p.person).await)?;
     let extras = if p.person.minimal {
         view::PersonExtras::default()
     } else {
         view::PersonExtras {
-            flags: s.app.flags_of(&web.scope, id).await.unwrap_or_default(),
-            milestones: s
-                .app
-                .milestones_of(&web.scope, id)
-                .await
-                .unwrap_or_default(),
-            merges: s.app.merges_of(&web.scope, id).await.unwrap_or_default(),
+            flags: if_permitted(s.app.flags_of(&web.scope, id).await)?,
+            milestones: if_permitted(s.app.milestones_of(&web.scope, id).await)?,
+            merges: if_permitted(s.app.merges_of(&web.scope, id).await)?,
         }
     };
     Ok(ok_page(

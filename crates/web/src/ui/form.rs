@@ -99,7 +99,7 @@ impl FormData {
                     });
                 }
                 None => {
-                    let v = f.text().await.unwrap_or_default();
+                    let v = f.text().await.map_err(|_| "error-bad-request")?;
                     out.fields.push((field, v));
                 }
             }

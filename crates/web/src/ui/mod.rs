@@ -12,3 +12,14 @@ pub use layout::{html_response, ok_page, page, Chrome};
 
 /// What a page handler returns.
 pub type PageResult = Result<axum::response::Response, PageError>;
+
+/// Something a page shows only to roles that may see it: empty when the caller's role may not,
+/// but a failure is a failure (a database error must not read as "no flags").
+pub fn if_permitted<T: Default>(
+    r: Result<T, pulang_app::AppError>,
+) -> Result<T, pulang_app::AppError> {
+    match r {
+        Err(pulang_app::AppError::Forbidden) => Ok(T::default()),
+        other => other,
+    }
+}
