@@ -11,9 +11,12 @@ pub mod person;
 pub mod phone;
 pub mod provinces;
 pub mod role;
+pub mod sex_and_birth;
 pub mod text;
 pub mod vocab;
 
 pub use person::*;
 pub use role::Role;
+pub use sex_and_birth::{BirthDate, Sex};
+pub use text::mask;
 pub use vocab::*;

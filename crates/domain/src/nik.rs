@@ -7,8 +7,8 @@
 
 use thiserror::Error;
 
-use crate::person::{BirthDate, Sex};
 use crate::provinces;
+use crate::sex_and_birth::{BirthDate, Sex};
 
 /// A NIK that passed the structural checks: 16 ASCII digits, a plausible encoded birth date,
 /// a known province code and a non-zero serial.
@@ -196,7 +196,7 @@ impl Nik {
 
 impl std::fmt::Debug for Nik {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Nik({})", crate::person::mask(&self.0))
+        write!(f, "Nik({})", crate::text::mask(&self.0))
     }
 }
 

@@ -49,6 +49,29 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// Masks an identifier for display: first four and last four characters kept.
+pub fn mask(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 8 {
+        return chars
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if i < 2 { *c } else { '•' })
+            .collect();
+    }
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if i < 4 || i >= chars.len() - 4 {
+                *c
+            } else {
+                '•'
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
