@@ -12,16 +12,24 @@
 //! application's access policy derived from an authenticated scope.
 #![forbid(unsafe_code)]
 
+// Feature modules: one per feature; they do not import each other.
 pub mod accounts;
 pub mod arrivals;
-pub mod audit;
-pub mod crypto;
 pub mod identity;
 pub mod imports;
 mod migrations;
 pub mod people;
 pub mod screenings;
+
+// Leaf modules: what the features share. They import no feature module.
+pub mod audit;
+pub mod crypto;
+mod encounter;
+mod import_rows;
+mod person_rows;
+mod review_queue;
 mod sql;
+mod tx;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -104,6 +112,15 @@ impl SiteFilter {
             SiteFilter::Only(ids) => ids.iter().any(|s| s == site_id),
         }
     }
+}
+
+/// A site (a mission receiving people), as registrations and imports name it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Site {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub timezone: String,
 }
 
 /// Who is acting, for the audit log.
