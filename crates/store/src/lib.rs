@@ -168,6 +168,19 @@ impl<T: Send> Finish for Pending<T> {
     }
 }
 
+/// A write: what runs in the writer's transaction (`move |conn| Box::pin(async move { … })`).
+pub(crate) trait WriteFn<T>:
+    for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static
+{
+}
+
+impl<T, F> WriteFn<T> for F where
+    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
+        + Send
+        + 'static
+{
+}
+
 type RunFn =
     Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Box<dyn Finish>> + Send>;
 
@@ -260,9 +273,7 @@ impl Store {
     pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteFn<T>,
     {
         let (tx, rx) = oneshot::channel();
         let slot: Slot<T> = Arc::new(Mutex::new(Some(tx)));

@@ -1,13 +1,11 @@
 //! Write + audit: the shape of almost every write. A write and its audit event commit
 //! together or not at all (the writer runs each job in its own savepoint). A leaf: it imports
 //! no feature module.
-use futures_util::future::BoxFuture;
 use pulang_domain::AuditAction;
-use sqlx::AnyConnection;
 
 use crate::audit::append;
 use crate::sql::person_site;
-use crate::{SiteFilter, Store, StoreError};
+use crate::{SiteFilter, Store, StoreError, WriteFn};
 
 impl Store {
     /// Runs `f` in the writer's transaction, then records that `actor` did `action` to
@@ -22,9 +20,7 @@ impl Store {
     ) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteFn<T>,
     {
         let (actor, site, subject) = (actor.to_string(), site.to_string(), subject.to_string());
         self.write(move |conn| {
@@ -49,9 +45,7 @@ impl Store {
     ) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteFn<T>,
     {
         let (actor, filter, id) = (actor.to_string(), filter.clone(), person_id.to_string());
         self.write(move |conn| {
