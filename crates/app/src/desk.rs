@@ -302,7 +302,7 @@ impl App {
                 AuditAction::PersonReadSlip,
             )
             .await?;
-        let encounters = self.store.encounters(&rec.id).await?;
+        let encounters = self.store.encounters(&filter, &rec.id).await?;
         let last = encounters
             .iter()
             .rev()

@@ -369,8 +369,8 @@ impl App {
         scope: &AccessScope,
         person_id: &str,
     ) -> Result<Vec<Merge>, AppError> {
-        scope.require(Permission::ReadPerson)?;
-        Ok(self.store.merges_of(person_id).await?)
+        let filter = scope.require(Permission::ReadPerson)?;
+        Ok(self.store.merges_of(&filter, person_id).await?)
     }
 
     /// Finds possible duplicates across the register (the caller's sites) with the batch
@@ -378,10 +378,10 @@ impl App {
     /// queued (pairs already known are not queued again).
     pub async fn scan_for_duplicates(&self, scope: &AccessScope) -> Result<usize, AppError> {
         let filter = scope.require(Permission::ResolveIdentity)?;
-        let people = self.store.person_summaries().await?;
+        let people = self.store.person_summaries(&filter).await?;
         let people: Vec<_> = people
             .into_iter()
-            .filter(|p| p.merged_into.is_none() && filter.allows(&p.site_id))
+            .filter(|p| p.merged_into.is_none())
             .collect();
         let records: Vec<_> = people
             .iter()

@@ -115,10 +115,9 @@ pub struct BatchSummary {
 impl App {
     /// Imports at the sites where the caller may register people, newest first.
     pub async fn import_batches(&self, scope: &AccessScope) -> Result<Vec<BatchSummary>, AppError> {
-        scope.require(Permission::RegisterPerson)?;
-        let sites = self.registration_sites(scope).await?;
-        let ids: Vec<String> = sites.iter().map(|s| s.id.clone()).collect();
-        let batches = self.store.import_batches(&ids).await?;
+        let filter = scope.require(Permission::RegisterPerson)?;
+        let sites = self.sites_cached().await?;
+        let batches = self.store.import_batches(&filter).await?;
         Ok(batches
             .into_iter()
             .map(|b| {
@@ -498,7 +497,7 @@ impl App {
             Some(b)
         };
         let mut cls = Classifier {
-            imported: self.store.imported_rows(&site.id).await?,
+            imported: self.store.imported_rows(&filter, &site.id).await?,
             first_of_key: HashMap::new(),
             matching: OwnRows::new(),
         };
@@ -767,16 +766,9 @@ impl App {
         batch_id: &str,
     ) -> Result<RevertReport, AppError> {
         let filter = scope.require(Permission::RevertImport)?;
-        let site_ids: Vec<String> = self
-            .sites_cached()
-            .await?
-            .into_iter()
-            .filter(|s| filter.allows(&s.id))
-            .map(|s| s.id)
-            .collect();
         let report = self
             .store
-            .revert_import(&scope.actor(), &site_ids, batch_id.trim())
+            .revert_import(&scope.actor(), &filter, batch_id.trim())
             .await
             .map_err(|e| match e {
                 // "already reverted", said as is.

@@ -127,7 +127,11 @@ impl App {
         restrict_dir(&cfg.data_dir);
         let (keys, key_created) = Keyring::load_or_create(&cfg.key_path())?;
         let store = Store::open(&cfg.url(), keys).await?;
-        let index = index::NameIndex::build(store.person_summaries().await?);
+        let index = index::NameIndex::build(
+            store
+                .person_summaries(&pulang_store::SiteFilter::All)
+                .await?,
+        );
         let app = App {
             inner: Arc::new(AppInner {
                 store,

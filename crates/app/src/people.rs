@@ -240,7 +240,7 @@ impl App {
         }
         let encounters = self
             .store
-            .encounters(&rec.id)
+            .encounters(&filter, &rec.id)
             .await?
             .into_iter()
             .map(|e| EncounterView {
@@ -251,7 +251,7 @@ impl App {
                 registered_by: e.created_by,
             })
             .collect();
-        let history = self.store.history(&rec.id).await?;
+        let history = self.store.history(&filter, &rec.id).await?;
         let history = if reveal {
             history
         } else {

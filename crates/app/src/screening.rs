@@ -5,6 +5,7 @@ use pulang_domain::AuditAction;
 pub use pulang_domain::ScreeningStatus;
 use pulang_screening::{Catalogue, Evaluation, ScreeningInput};
 pub use pulang_store::screenings::ScreeningRecord;
+use pulang_store::SiteFilter;
 use serde::Serialize;
 
 use crate::{AccessScope, App, AppError, Permission, PersonView};
@@ -78,10 +79,14 @@ impl App {
     }
 
     /// The draft in progress for a person, if any (there is at most one).
-    async fn draft_of(&self, person_id: &str) -> Result<Option<ScreeningRecord>, AppError> {
+    async fn draft_of(
+        &self,
+        filter: &SiteFilter,
+        person_id: &str,
+    ) -> Result<Option<ScreeningRecord>, AppError> {
         Ok(self
             .store
-            .screenings_of(person_id)
+            .screenings_of(filter, person_id)
             .await?
             .into_iter()
             .find(|s| s.status == ScreeningStatus::Draft))
@@ -99,7 +104,7 @@ impl App {
             .store
             .read_person(&scope.actor(), &filter, person_id, AuditAction::PersonRead)
             .await?;
-        if let Some(draft) = self.draft_of(&person.id).await? {
+        if let Some(draft) = self.draft_of(&filter, &person.id).await? {
             return Ok(draft);
         }
         self.new_version(scope, &filter, &person.id, None, ScreeningInput::default())
@@ -192,7 +197,7 @@ impl App {
                 "only a signed screening can be corrected; this one is still a draft".into(),
             ));
         }
-        if let Some(draft) = self.draft_of(&record.person_id).await? {
+        if let Some(draft) = self.draft_of(&filter, &record.person_id).await? {
             return Ok(draft);
         }
         let input = decode(&record)?;
@@ -216,7 +221,7 @@ impl App {
         }
         Ok(self
             .store
-            .screenings_of(&person.id)
+            .screenings_of(&filter, &person.id)
             .await?
             .into_iter()
             .map(|s| ScreeningSummary {

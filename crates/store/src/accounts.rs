@@ -5,16 +5,9 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::audit::append;
 use crate::{new_id, now_ms, Actor, Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Site {
-    pub id: String,
-    pub code: String,
-    pub name: String,
-    pub timezone: String,
-}
+pub use crate::Site;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Grant {
@@ -41,10 +34,10 @@ pub struct SessionRow {
 
 fn site_from(r: &AnyRow) -> Result<Site, sqlx::Error> {
     Ok(Site {
-        id: r.try_get(0)?,
-        code: r.try_get(1)?,
-        name: r.try_get(2)?,
-        timezone: r.try_get(3)?,
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        timezone: r.try_get("timezone")?,
     })
 }
 
@@ -62,8 +55,8 @@ impl Store {
             name: name.to_string(),
             timezone: timezone.to_string(),
         };
-        let (s, actor) = (site.clone(), actor.username.clone());
-        self.write(move |conn| {
+        let s = site.clone();
+        self.write_audited(&actor.username, &site.id, AuditAction::SiteCreate, &site.id, move |conn| {
             Box::pin(async move {
                 sqlx::query("INSERT INTO sites (id, code, name, timezone, created_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&s.id)
@@ -74,7 +67,6 @@ impl Store {
                     .execute(&mut *conn)
                     .await
                     .map_err(|e| StoreError::from_db(e, "site code"))?;
-                append(conn, &actor, &s.id, AuditAction::SiteCreate, &s.id).await?;
                 Ok(())
             })
         })
@@ -106,13 +98,8 @@ impl Store {
         grants: Vec<Grant>,
     ) -> Result<String, StoreError> {
         let id = new_id();
-        let (uid, username, hash, actor) = (
-            id.clone(),
-            username.to_string(),
-            password_hash.to_string(),
-            actor.username.clone(),
-        );
-        self.write(move |conn| {
+        let (uid, username, hash) = (id.clone(), username.to_string(), password_hash.to_string());
+        self.write_audited(&actor.username, "*", AuditAction::UserCreate, &id, move |conn| {
             Box::pin(async move {
                 sqlx::query("INSERT INTO users (id, username, password_hash, disabled, created_at) VALUES ($1, $2, $3, 0, $4)")
                     .bind(&uid)
@@ -130,7 +117,6 @@ impl Store {
                         .execute(&mut *conn)
                         .await?;
                 }
-                append(conn, &actor, "*", AuditAction::UserCreate, &uid).await?;
                 Ok(())
             })
         })
@@ -145,19 +131,26 @@ impl Store {
         user_id: &str,
         grant: Grant,
     ) -> Result<(), StoreError> {
-        let (uid, actor) = (user_id.to_string(), actor.username.clone());
-        self.write(move |conn| {
-            Box::pin(async move {
-                sqlx::query("INSERT INTO user_roles (user_id, site_id, role) VALUES ($1, $2, $3)")
+        let uid = user_id.to_string();
+        self.write_audited(
+            &actor.username,
+            "*",
+            AuditAction::UserGrant,
+            user_id,
+            move |conn| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO user_roles (user_id, site_id, role) VALUES ($1, $2, $3)",
+                    )
                     .bind(&uid)
                     .bind(grant.site_id.clone())
                     .bind(grant.role.as_str())
                     .execute(&mut *conn)
                     .await?;
-                append(conn, &actor, "*", AuditAction::UserGrant, &uid).await?;
-                Ok(())
-            })
-        })
+                    Ok(())
+                })
+            },
+        )
         .await
     }
 
@@ -168,11 +161,11 @@ impl Store {
             .await?;
         let mut grants = Vec::new();
         for r in rows {
-            let role: String = r.try_get(1)?;
+            let role: String = r.try_get("role")?;
             let role = Role::parse(&role)
                 .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role}")))?;
             let g = Grant {
-                site_id: r.try_get(0)?,
+                site_id: r.try_get("site_id")?,
                 role,
             };
             if !grants.contains(&g) {
@@ -190,13 +183,13 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let id: String = r.try_get(0)?;
-        let disabled: i64 = r.try_get(3)?;
+        let id: String = r.try_get("id")?;
+        let disabled: i64 = r.try_get("disabled")?;
         Ok(Some(User {
             grants: self.grants_of(&id).await?,
             id,
-            username: r.try_get(1)?,
-            password_hash: r.try_get(2)?,
+            username: r.try_get("username")?,
+            password_hash: r.try_get("password_hash")?,
             disabled: disabled != 0,
         }))
     }
@@ -214,7 +207,7 @@ impl Store {
             .fetch_all(self.pool())
             .await?
             .iter()
-            .map(|r| r.try_get(0))
+            .map(|r| r.try_get("id"))
             .collect::<Result<_, _>>()?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
@@ -226,10 +219,10 @@ impl Store {
     }
 
     pub async fn user_count(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query("SELECT COUNT(*) FROM users")
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
             .fetch_one(self.pool())
             .await?
-            .try_get(0)?)
+            .try_get("n")?)
     }
 
     pub async fn set_password(
@@ -238,30 +231,31 @@ impl Store {
         user_id: &str,
         password_hash: &str,
     ) -> Result<(), StoreError> {
-        let (uid, hash, actor) = (
-            user_id.to_string(),
-            password_hash.to_string(),
-            actor.username.clone(),
-        );
-        self.write(move |conn| {
-            Box::pin(async move {
-                let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                    .bind(&hash)
-                    .bind(&uid)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-                if n == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(&uid)
-                    .execute(&mut *conn)
-                    .await?;
-                append(conn, &actor, "*", AuditAction::UserPassword, &uid).await?;
-                Ok(())
-            })
-        })
+        let (uid, hash) = (user_id.to_string(), password_hash.to_string());
+        self.write_audited(
+            &actor.username,
+            "*",
+            AuditAction::UserPassword,
+            user_id,
+            move |conn| {
+                Box::pin(async move {
+                    let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                        .bind(&hash)
+                        .bind(&uid)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected();
+                    if n == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(&uid)
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            },
+        )
         .await
     }
 
@@ -272,8 +266,13 @@ impl Store {
         user_id: &str,
         disabled: bool,
     ) -> Result<(), StoreError> {
-        let (uid, actor) = (user_id.to_string(), actor.username.clone());
-        self.write(move |conn| {
+        let action = if disabled {
+            AuditAction::UserDisable
+        } else {
+            AuditAction::UserEnable
+        };
+        let uid = user_id.to_string();
+        self.write_audited(&actor.username, "*", action, user_id, move |conn| {
             Box::pin(async move {
                 sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
                     .bind(disabled as i64)
@@ -290,12 +289,6 @@ impl Store {
                         .execute(&mut *conn)
                         .await?;
                 }
-                let action = if disabled {
-                    AuditAction::UserDisable
-                } else {
-                    AuditAction::UserEnable
-                };
-                append(conn, &actor, "*", action, &uid).await?;
                 Ok(())
             })
         })
@@ -309,13 +302,8 @@ impl Store {
         csrf: &str,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        let (h, c, actor, uid) = (
-            id_hash.to_string(),
-            csrf.to_string(),
-            user.username.clone(),
-            user.user_id.clone(),
-        );
-        self.write(move |conn| {
+        let (h, c, uid) = (id_hash.to_string(), csrf.to_string(), user.user_id.clone());
+        self.write_audited(&user.username, "*", AuditAction::SessionLogin, &user.user_id, move |conn| {
             Box::pin(async move {
                 sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&h)
@@ -325,7 +313,6 @@ impl Store {
                     .bind(expires_at)
                     .execute(&mut *conn)
                     .await?;
-                append(conn, &actor, "*", AuditAction::SessionLogin, &uid).await?;
                 Ok(())
             })
         })
@@ -340,46 +327,52 @@ impl Store {
         Ok(match row {
             None => None,
             Some(r) => Some(SessionRow {
-                user_id: r.try_get(0)?,
-                csrf: r.try_get(1)?,
-                expires_at: r.try_get(2)?,
+                user_id: r.try_get("user_id")?,
+                csrf: r.try_get("csrf")?,
+                expires_at: r.try_get("expires_at")?,
             }),
         })
     }
 
     pub async fn end_session(&self, actor: &Actor, id_hash: &str) -> Result<(), StoreError> {
-        let (h, actor, uid) = (
-            id_hash.to_string(),
-            actor.username.clone(),
-            actor.user_id.clone(),
-        );
-        self.write(move |conn| {
-            Box::pin(async move {
-                sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-                    .bind(&h)
-                    .execute(&mut *conn)
-                    .await?;
-                append(conn, &actor, "*", AuditAction::SessionLogout, &uid).await?;
-                Ok(())
-            })
-        })
+        let h = id_hash.to_string();
+        self.write_audited(
+            &actor.username,
+            "*",
+            AuditAction::SessionLogout,
+            &actor.user_id,
+            move |conn| {
+                Box::pin(async move {
+                    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                        .bind(&h)
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            },
+        )
         .await
     }
 
     /// Ends every session of a user (e.g. a lost laptop). Returns how many were ended.
     pub async fn revoke_sessions(&self, actor: &Actor, user_id: &str) -> Result<u64, StoreError> {
-        let (uid, actor) = (user_id.to_string(), actor.username.clone());
-        self.write(move |conn| {
-            Box::pin(async move {
-                let n = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(&uid)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-                append(conn, &actor, "*", AuditAction::SessionRevokeAll, &uid).await?;
-                Ok(n)
-            })
-        })
+        let uid = user_id.to_string();
+        self.write_audited(
+            &actor.username,
+            "*",
+            AuditAction::SessionRevokeAll,
+            user_id,
+            move |conn| {
+                Box::pin(async move {
+                    let n = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(&uid)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected();
+                    Ok(n)
+                })
+            },
+        )
         .await
     }
 
@@ -389,14 +382,15 @@ impl Store {
         user_id: &str,
         token_hash: &str,
     ) -> Result<(), StoreError> {
-        let (uid, h, actor) = (
-            user_id.to_string(),
-            token_hash.to_string(),
-            actor.username.clone(),
-        );
-        self.write(move |conn| {
-            Box::pin(async move {
-                sqlx::query(
+        let (uid, h) = (user_id.to_string(), token_hash.to_string());
+        self.write_audited(
+            &actor.username,
+            "*",
+            AuditAction::TokenCreate,
+            user_id,
+            move |conn| {
+                Box::pin(async move {
+                    sqlx::query(
                     "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)",
                 )
                 .bind(&h)
@@ -404,10 +398,10 @@ impl Store {
                 .bind(now_ms())
                 .execute(&mut *conn)
                 .await?;
-                append(conn, &actor, "*", AuditAction::TokenCreate, &uid).await?;
-                Ok(())
-            })
-        })
+                    Ok(())
+                })
+            },
+        )
         .await
     }
 
@@ -416,6 +410,6 @@ impl Store {
             .bind(token_hash)
             .fetch_optional(self.pool())
             .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
+        Ok(row.map(|r| r.try_get("user_id")).transpose()?)
     }
 }

@@ -1,15 +1,14 @@
 //! The arrival desk's records: arrival groups, triage flags, milestones on the way home and
 //! re-encounters (a person registered before arriving again).
-use pulang_domain::AuditAction;
 use std::collections::BTreeMap;
 
-use pulang_domain::{ArrivalRoute, EncounterDetails, Milestone, PersonFlag};
+use pulang_domain::{ArrivalRoute, AuditAction, EncounterDetails, Milestone, PersonFlag};
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::audit::append;
-use crate::people::{insert_encounter, NewEncounter};
-use crate::sql::{date_at, date_str, parse_term, person_site, term_at};
+use crate::encounter::{flag_if_returned_before, insert_encounter, insert_flag, NewEncounter};
+use crate::sql::{date_at, date_str, person_site, term_at};
 use crate::{new_id, now_ms, Actor, SiteFilter, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -83,70 +82,6 @@ pub struct GroupMember {
     pub screened: bool,
 }
 
-pub(crate) async fn insert_flag(
-    conn: &mut AnyConnection,
-    person_id: &str,
-    flag: PersonFlag,
-    actor: &str,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO person_flags (person_id, flag, set_at, set_by) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (person_id, flag) DO NOTHING",
-    )
-    .bind(person_id)
-    .bind(flag.as_str())
-    .bind(now_ms())
-    .bind(actor)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// Flags possible re-trafficking when `person_id` (or a record merged into it) went home
-/// before `arrived_on`. Returns whether the flag was set now.
-pub(crate) async fn flag_if_returned_before(
-    conn: &mut AnyConnection,
-    person_id: &str,
-    arrived_on: time::Date,
-    actor: &str,
-    site_id: &str,
-) -> Result<bool, StoreError> {
-    let returned: Option<String> = sqlx::query(
-        "SELECT MAX(on_date) FROM milestones WHERE milestone = 'returned' AND \
-         (person_id = $1 OR person_id IN (SELECT id FROM people WHERE merged_into = $2))",
-    )
-    .bind(person_id)
-    .bind(person_id)
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get(0)?;
-    match returned {
-        Some(r) if r < date_str(arrived_on) => {
-            let had: i64 =
-                sqlx::query("SELECT COUNT(*) FROM person_flags WHERE person_id = $1 AND flag = $2")
-                    .bind(person_id)
-                    .bind(PersonFlag::Retrafficking.as_str())
-                    .fetch_one(&mut *conn)
-                    .await?
-                    .try_get(0)?;
-            if had > 0 {
-                return Ok(false);
-            }
-            insert_flag(conn, person_id, PersonFlag::Retrafficking, actor).await?;
-            append(
-                conn,
-                actor,
-                site_id,
-                AuditAction::PersonFlagRetrafficking,
-                person_id,
-            )
-            .await?;
-            Ok(true)
-        }
-        _ => Ok(false),
-    }
-}
-
 fn group_from(r: &sqlx::any::AnyRow) -> Result<ArrivalGroup, StoreError> {
     Ok(ArrivalGroup {
         id: r.try_get("id")?,
@@ -189,31 +124,29 @@ impl Store {
             created_at: now_ms(),
         };
         let gg = g.clone();
-        self.write(move |conn| {
-            Box::pin(async move {
-                sqlx::query(&format!(
+        self.write_audited(
+            &g.created_by,
+            &g.site_id,
+            AuditAction::GroupCreate,
+            &g.id,
+            move |conn| {
+                Box::pin(async move {
+                    sqlx::query(&format!(
                     "INSERT INTO arrival_groups ({GROUP_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
                 ))
-                .bind(&gg.id)
-                .bind(&gg.site_id)
-                .bind(&gg.name)
-                .bind(gg.kind.as_str())
-                .bind(date_str(gg.arrived_on))
-                .bind(&gg.created_by)
-                .bind(gg.created_at)
-                .execute(&mut *conn)
-                .await?;
-                append(
-                    conn,
-                    &gg.created_by,
-                    &gg.site_id,
-                    AuditAction::GroupCreate,
-                    &gg.id,
-                )
-                .await?;
-                Ok(())
-            })
-        })
+                    .bind(&gg.id)
+                    .bind(&gg.site_id)
+                    .bind(&gg.name)
+                    .bind(gg.kind.as_str())
+                    .bind(date_str(gg.arrived_on))
+                    .bind(&gg.created_by)
+                    .bind(gg.created_at)
+                    .execute(&mut *conn)
+                    .await?;
+                    Ok(())
+                })
+            },
+        )
         .await?;
         Ok(g)
     }
@@ -260,7 +193,7 @@ impl Store {
     ) -> Result<Vec<GroupMember>, StoreError> {
         self.group(filter, group_id).await?;
         let rows = sqlx::query(
-            "SELECT COALESCE(p.merged_into, p.id), MIN(e.ticket), MIN(e.arrived_on) FROM encounters e \
+            "SELECT COALESCE(p.merged_into, p.id) AS person_id, MIN(e.ticket) AS ticket, MIN(e.arrived_on) AS arrived_on FROM encounters e \
              JOIN people p ON p.id = e.person_id WHERE e.group_id = $1 \
              GROUP BY COALESCE(p.merged_into, p.id) ORDER BY MIN(e.ticket), MIN(e.created_at)",
         )
@@ -270,9 +203,9 @@ impl Store {
         let mut members: Vec<GroupMember> = Vec::with_capacity(rows.len());
         for r in &rows {
             members.push(GroupMember {
-                person_id: r.try_get(0)?,
-                ticket: r.try_get(1)?,
-                arrived_on: crate::sql::parse_date(&r.try_get::<String, _>(2)?)?,
+                person_id: r.try_get("person_id")?,
+                ticket: r.try_get("ticket")?,
+                arrived_on: date_at(r, "arrived_on")?,
                 flags: Vec::new(),
                 milestones: Vec::new(),
                 screened: false,
@@ -290,7 +223,7 @@ impl Store {
                      (SELECT COALESCE(p.merged_into, p.id) FROM encounters e JOIN people p ON p.id = e.person_id WHERE e.group_id = $2)";
         // `(person, value)` pairs of the members and the records merged into them.
         let pairs = |select: &str| {
-            let sql = format!("SELECT DISTINCT g.pid, {select}");
+            let sql = format!("SELECT DISTINCT g.pid AS pid, {select}");
             async move {
                 let rows = sqlx::query(&sql)
                     .bind(group_id)
@@ -298,21 +231,26 @@ impl Store {
                     .fetch_all(self.pool())
                     .await?;
                 rows.iter()
-                    .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
+                    .map(|r| {
+                        Ok((
+                            r.try_get::<String, _>("pid")?,
+                            r.try_get::<String, _>("value")?,
+                        ))
+                    })
                     .collect::<Result<Vec<(String, String)>, StoreError>>()
             }
         };
         let joined = |table: &str, col: &str, extra: &str| {
-            format!("{col} FROM ({scope}) g JOIN {table} x ON x.person_id = g.rid{extra}")
+            format!("{col} AS value FROM ({scope}) g JOIN {table} x ON x.person_id = g.rid{extra}")
         };
         for (pid, flag) in pairs(&joined("person_flags", "x.flag", "")).await? {
             if let Some(&i) = pos.get(&pid) {
-                members[i].flags.push(parse_term(&flag)?);
+                members[i].flags.push(crate::sql::parse_term(&flag)?);
             }
         }
         for (pid, m) in pairs(&joined("milestones", "x.milestone", "")).await? {
             if let Some(&i) = pos.get(&pid) {
-                members[i].milestones.push(parse_term(&m)?);
+                members[i].milestones.push(crate::sql::parse_term(&m)?);
             }
         }
         let signed = joined("screenings", "x.status", " WHERE x.status = 'signed'");
@@ -347,7 +285,7 @@ impl Store {
     ) -> Result<Vec<Flag>, StoreError> {
         self.allowed_person(filter, person_id).await?;
         let rows = sqlx::query(
-            "SELECT flag, MIN(set_at), MIN(set_by) FROM person_flags WHERE person_id = $1 OR person_id IN \
+            "SELECT flag, MIN(set_at) AS set_at, MIN(set_by) AS set_by FROM person_flags WHERE person_id = $1 OR person_id IN \
              (SELECT id FROM people WHERE merged_into = $2) GROUP BY flag ORDER BY flag",
         )
         .bind(person_id)
@@ -358,9 +296,9 @@ impl Store {
             .iter()
             .map(|r| {
                 Ok(Flag {
-                    flag: parse_term(&r.try_get::<String, _>(0)?)?,
-                    set_at: r.try_get(1)?,
-                    set_by: r.try_get(2)?,
+                    flag: term_at(r, "flag")?,
+                    set_at: r.try_get("set_at")?,
+                    set_by: r.try_get("set_by")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -376,23 +314,18 @@ impl Store {
         person_id: &str,
         flags: Vec<PersonFlag>,
     ) -> Result<(), StoreError> {
-        let (actor, filter, id) = (
-            actor.username.clone(),
-            filter.clone(),
-            person_id.to_string(),
-        );
-        self.write(move |conn| {
+        let (by, id) = (actor.username.clone(), person_id.to_string());
+        let action = AuditAction::PersonFlags;
+        self.write_to_person(&actor.username, filter, person_id, action, move |conn| {
             Box::pin(async move {
-                let site = person_site(conn, &filter, &id).await?;
                 sqlx::query("DELETE FROM person_flags WHERE person_id = $1 AND flag <> $2")
                     .bind(&id)
                     .bind(PersonFlag::Retrafficking.as_str())
                     .execute(&mut *conn)
                     .await?;
                 for f in &flags {
-                    insert_flag(conn, &id, *f, &actor).await?;
+                    insert_flag(conn, &id, *f, &by).await?;
                 }
-                append(conn, &actor, &site, AuditAction::PersonFlags, &id).await?;
                 Ok(())
             })
         })
@@ -407,7 +340,7 @@ impl Store {
     ) -> Result<Vec<MilestoneReached>, StoreError> {
         self.allowed_person(filter, person_id).await?;
         let rows = sqlx::query(
-            "SELECT milestone, MAX(on_date), MAX(set_at), MAX(set_by) FROM milestones WHERE person_id = $1 OR person_id IN \
+            "SELECT milestone, MAX(on_date) AS on_date, MAX(set_at) AS set_at, MAX(set_by) AS set_by FROM milestones WHERE person_id = $1 OR person_id IN \
              (SELECT id FROM people WHERE merged_into = $2) GROUP BY milestone",
         )
         .bind(person_id)
@@ -418,10 +351,10 @@ impl Store {
             .iter()
             .map(|r| {
                 Ok(MilestoneReached {
-                    milestone: parse_term(&r.try_get::<String, _>(0)?)?,
-                    on_date: crate::sql::parse_date(&r.try_get::<String, _>(1)?)?,
-                    set_at: r.try_get(2)?,
-                    set_by: r.try_get(3)?,
+                    milestone: term_at(r, "milestone")?,
+                    on_date: date_at(r, "on_date")?,
+                    set_at: r.try_get("set_at")?,
+                    set_by: r.try_get("set_by")?,
                 })
             })
             .collect::<Result<_, StoreError>>()?;
@@ -438,14 +371,13 @@ impl Store {
         milestone: Milestone,
         on_date: Option<time::Date>,
     ) -> Result<(), StoreError> {
-        let (actor, filter, id) = (
-            actor.username.clone(),
-            filter.clone(),
-            person_id.to_string(),
-        );
-        self.write(move |conn| {
+        let (by, id) = (actor.username.clone(), person_id.to_string());
+        let action = match on_date {
+            Some(_) => AuditAction::PersonMilestone(milestone),
+            None => AuditAction::PersonMilestoneCleared(milestone),
+        };
+        self.write_to_person(&actor.username, filter, person_id, action, move |conn| {
             Box::pin(async move {
-                let site = person_site(conn, &filter, &id).await?;
                 sqlx::query("DELETE FROM milestones WHERE person_id = $1 AND milestone = $2")
                     .bind(&id)
                     .bind(milestone.as_str())
@@ -459,17 +391,10 @@ impl Store {
                     .bind(milestone.as_str())
                     .bind(date_str(d))
                     .bind(now_ms())
-                    .bind(&actor)
+                    .bind(&by)
                     .execute(&mut *conn)
                     .await?;
                 }
-                let action = if on_date.is_some() {
-                    AuditAction::PersonMilestone(milestone)
-                } else {
-                    AuditAction::PersonMilestoneCleared(milestone)
-                };
-                append(conn, &actor, &site, action, &id)
-                .await?;
                 Ok(())
             })
         })
@@ -490,46 +415,31 @@ impl Store {
         ticket: bool,
         flags: Vec<PersonFlag>,
     ) -> Result<ReEncounter, StoreError> {
-        let (actor, filter, id, site_id) = (
+        let mut arrival =
+            NewEncounter::new(self.keys(), person_id, site_id, &encounter, &actor.username);
+        arrival.group_id = group_id;
+        let (by, filter, id, site_id) = (
             actor.username.clone(),
             filter.clone(),
             person_id.to_string(),
             site_id.to_string(),
         );
-        let notes = encounter.notes.clone();
-        let keys = self.keys().clone();
         self.write(move |conn| {
             Box::pin(async move {
                 person_site(conn, &filter, &id).await?;
                 if !filter.allows(&site_id) {
                     return Err(StoreError::NotFound);
                 }
-                let enc_id = new_id();
-                let sealed = notes.map(|n| keys.seal_str(&enc_id, "notes", &n));
-                let ticket = insert_encounter(
-                    conn,
-                    NewEncounter {
-                        id: &enc_id,
-                        person_id: &id,
-                        site_id: &site_id,
-                        encounter: &encounter,
-                        notes: sealed,
-                        actor: &actor,
-                        group_id: group_id.as_deref(),
-                        ticket,
-                        batch_id: None,
-                    },
-                )
-                .await?;
+                let encounter_id = arrival.id.clone();
+                let ticket = insert_encounter(conn, arrival, ticket).await?;
                 for f in &flags {
-                    insert_flag(conn, &id, *f, &actor).await?;
+                    insert_flag(conn, &id, *f, &by).await?;
                 }
-                append(conn, &actor, &site_id, AuditAction::PersonEncounter, &id).await?;
+                append(conn, &by, &site_id, AuditAction::PersonEncounter, &id).await?;
                 let retrafficking =
-                    flag_if_returned_before(conn, &id, encounter.arrived_on, &actor, &site_id)
-                        .await?;
+                    flag_if_returned_before(conn, &id, encounter.arrived_on, &by, &site_id).await?;
                 Ok(ReEncounter {
-                    encounter_id: enc_id,
+                    encounter_id,
                     ticket,
                     retrafficking,
                 })

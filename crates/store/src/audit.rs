@@ -53,7 +53,7 @@ pub fn event_hash(prev: &str, seq: i64, at: i64, e: &NewEvent<'_>) -> String {
 }
 
 /// Appends an event inside the caller's transaction: `actor` did `action` to `subject` (a
-/// record id, never personal data) at `site`.
+/// record id, never personal data) at `site`. Returns its sequence number.
 pub(crate) async fn append(
     conn: &mut AnyConnection,
     actor: &str,
@@ -61,41 +61,12 @@ pub(crate) async fn append(
     action: AuditAction,
     subject: &str,
 ) -> Result<i64, StoreError> {
-    let action = action.name();
-    let e = NewEvent {
-        actor,
+    chain(
+        conn,
         site,
-        action: &action,
-        subject,
-    };
-    // Incrementing the head first takes the row's write lock, which orders concurrent writers
-    // (PostgreSQL) before anyone reads the previous hash.
-    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut *conn)
-        .await?;
-    let seq: i64 = row.try_get(0)?;
-    let prev: String = row.try_get(1)?;
-    let at = now_ms();
-    let hash = event_hash(&prev, seq, at, &e);
-    sqlx::query(
-        "INSERT INTO audit_events (seq, at, actor, site, action, subject, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[(actor.to_string(), action, subject.to_string())],
     )
-    .bind(seq)
-    .bind(at)
-    .bind(e.actor)
-    .bind(e.site)
-    .bind(e.action)
-    .bind(e.subject)
-    .bind(&prev)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
-    Ok(seq)
+    .await
 }
 
 /// Appends events at one site inside the caller's transaction, in order: as [`append`] for
@@ -105,16 +76,27 @@ pub(crate) async fn append_many(
     site: &str,
     events: &[(String, AuditAction, String)],
 ) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
+    if !events.is_empty() {
+        chain(conn, site, events).await?;
     }
+    Ok(())
+}
+
+/// Chains `events` (at least one) onto the log; returns the last one's sequence number.
+async fn chain(
+    conn: &mut AnyConnection,
+    site: &str,
+    events: &[(String, AuditAction, String)],
+) -> Result<i64, StoreError> {
     let n = events.len() as i64;
+    // Moving the head first takes the row's write lock, which orders concurrent writers
+    // (PostgreSQL) before anyone reads the previous hash.
     let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
         .bind(n)
         .fetch_one(&mut *conn)
         .await?;
-    let last: i64 = head.try_get(0)?;
-    let mut prev: String = head.try_get(1)?;
+    let last: i64 = head.try_get("seq")?;
+    let mut prev: String = head.try_get("hash")?;
     let at = now_ms();
     let mut rows = Vec::with_capacity(events.len());
     for (i, (actor, action, subject)) in events.iter().enumerate() {
@@ -140,18 +122,12 @@ pub(crate) async fn append_many(
         ]);
         prev = hash;
     }
-    bulk_insert(
-        conn,
-        "audit_events",
-        "seq, at, actor, site, action, subject, prev_hash, hash",
-        rows,
-    )
-    .await?;
+    bulk_insert(conn, "audit_events", COLS, rows).await?;
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&prev)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(last)
 }
 
 /// Where the chain first breaks.
@@ -171,14 +147,14 @@ pub enum ChainBreak {
 
 fn to_event(r: &sqlx::any::AnyRow) -> Result<AuditEvent, sqlx::Error> {
     Ok(AuditEvent {
-        seq: r.try_get(0)?,
-        at: r.try_get(1)?,
-        actor: r.try_get(2)?,
-        site: r.try_get(3)?,
-        action: r.try_get(4)?,
-        subject: r.try_get(5)?,
-        prev_hash: r.try_get(6)?,
-        hash: r.try_get(7)?,
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        site: r.try_get("site")?,
+        action: r.try_get("action")?,
+        subject: r.try_get("subject")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
     })
 }
 
@@ -256,8 +232,8 @@ impl Store {
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_one(self.pool())
             .await?;
-        let head_seq: i64 = head.try_get(0)?;
-        let head_hash: String = head.try_get(1)?;
+        let head_seq: i64 = head.try_get("seq")?;
+        let head_hash: String = head.try_get("hash")?;
         let mut prev_seq = 0i64;
         let mut prev_hash = GENESIS.to_string();
         let mut after = 0i64;

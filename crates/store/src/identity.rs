@@ -8,7 +8,9 @@ use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::append;
-use crate::sql::{parse_term, term_at};
+use crate::encounter::flag_if_returned_before;
+use crate::review_queue::{queue_review_in, REVIEW_COLS};
+use crate::sql::{parse_date, term_at};
 use crate::{new_id, now_ms, Actor, SiteFilter, Store, StoreError};
 
 /// A pair of records that may be the same person.
@@ -40,36 +42,35 @@ pub struct Merge {
     pub undone_at: Option<i64>,
 }
 
-const REVIEW_COLS: &str = "id, site_id, left_id, right_id, probability, reasons, origin, status, created_at, decided_by, decided_at";
 const MERGE_COLS: &str =
     "id, survivor_id, merged_id, review_id, created_by, created_at, undone_by, undone_at";
 
 fn review_from(r: &sqlx::any::AnyRow) -> Result<ReviewPair, StoreError> {
     Ok(ReviewPair {
-        id: r.try_get(0)?,
-        site_id: r.try_get(1)?,
-        left_id: r.try_get(2)?,
-        right_id: r.try_get(3)?,
-        probability: r.try_get(4)?,
-        reasons: r.try_get(5)?,
+        id: r.try_get("id")?,
+        site_id: r.try_get("site_id")?,
+        left_id: r.try_get("left_id")?,
+        right_id: r.try_get("right_id")?,
+        probability: r.try_get("probability")?,
+        reasons: r.try_get("reasons")?,
         origin: term_at(r, "origin")?,
         status: term_at(r, "status")?,
-        created_at: r.try_get(8)?,
-        decided_by: r.try_get(9)?,
-        decided_at: r.try_get(10)?,
+        created_at: r.try_get("created_at")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r.try_get("decided_at")?,
     })
 }
 
 fn merge_from(r: &sqlx::any::AnyRow) -> Result<Merge, StoreError> {
     Ok(Merge {
-        id: r.try_get(0)?,
-        survivor_id: r.try_get(1)?,
-        merged_id: r.try_get(2)?,
-        review_id: r.try_get(3)?,
-        created_by: r.try_get(4)?,
-        created_at: r.try_get(5)?,
-        undone_by: r.try_get(6)?,
-        undone_at: r.try_get(7)?,
+        id: r.try_get("id")?,
+        survivor_id: r.try_get("survivor_id")?,
+        merged_id: r.try_get("merged_id")?,
+        review_id: r.try_get("review_id")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        undone_by: r.try_get("undone_by")?,
+        undone_at: r.try_get("undone_at")?,
     })
 }
 
@@ -84,11 +85,11 @@ async fn person_state(
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let site: String = row.try_get(0)?;
+    let site: String = row.try_get("site_id")?;
     if !filter.allows(&site) {
         return Err(StoreError::NotFound);
     }
-    Ok((site, row.try_get(1)?))
+    Ok((site, row.try_get("merged_into")?))
 }
 
 /// Merges `merged` into `survivor` inside the caller's transaction.
@@ -112,11 +113,11 @@ async fn merge_in(
             "one of the records is already merged into another".into(),
         ));
     }
-    let children: i64 = sqlx::query("SELECT COUNT(*) FROM people WHERE merged_into = $1")
+    let children: i64 = sqlx::query("SELECT COUNT(*) AS n FROM people WHERE merged_into = $1")
         .bind(merged)
         .fetch_one(&mut *conn)
         .await?
-        .try_get(0)?;
+        .try_get("n")?;
     if children > 0 {
         return Err(StoreError::Conflict(
             "other records are merged into the record to merge away: merge the other way round"
@@ -155,16 +156,15 @@ async fn merge_in(
     // The two records' arrivals now belong to one person: one after they had gone home is a
     // possible re-trafficking.
     let latest: Option<String> = sqlx::query(
-        "SELECT MAX(arrived_on) FROM encounters WHERE person_id = $1 OR person_id = $2",
+        "SELECT MAX(arrived_on) AS latest FROM encounters WHERE person_id = $1 OR person_id = $2",
     )
     .bind(survivor)
     .bind(merged)
     .fetch_one(&mut *conn)
     .await?
-    .try_get(0)?;
+    .try_get("latest")?;
     if let Some(day) = latest {
-        let day = crate::sql::parse_date(&day)?;
-        crate::arrivals::flag_if_returned_before(conn, survivor, day, actor, &site).await?;
+        flag_if_returned_before(conn, survivor, parse_date(&day)?, actor, &site).await?;
     }
     Ok(m)
 }
@@ -182,45 +182,18 @@ impl Store {
         reasons_json: &str,
         origin: ReviewOrigin,
     ) -> Result<Option<String>, StoreError> {
-        let (l, r) = if left_id <= right_id {
-            (left_id.to_string(), right_id.to_string())
-        } else {
-            (right_id.to_string(), left_id.to_string())
-        };
-        if l == r {
+        if left_id == right_id {
             return Ok(None);
         }
-        let (site, reasons) = (site_id.to_string(), reasons_json.to_string());
+        let (site, l, r, reasons) = (
+            site_id.to_string(),
+            left_id.to_string(),
+            right_id.to_string(),
+            reasons_json.to_string(),
+        );
         self.write(move |conn| {
             Box::pin(async move {
-                let known: i64 = sqlx::query(
-                    "SELECT COUNT(*) FROM match_reviews WHERE left_id = $1 AND right_id = $2",
-                )
-                .bind(&l)
-                .bind(&r)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get(0)?;
-                if known > 0 {
-                    return Ok(None);
-                }
-                let id = new_id();
-                sqlx::query(&format!(
-                    "INSERT INTO match_reviews ({REVIEW_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL)"
-                ))
-                .bind(&id)
-                .bind(&site)
-                .bind(&l)
-                .bind(&r)
-                .bind(probability)
-                .bind(&reasons)
-                .bind(origin.as_str())
-                .bind(ReviewStatus::Pending.as_str())
-                .bind(now_ms())
-                .execute(&mut *conn)
-                .await?;
-                append(conn, "system", &site, AuditAction::ReviewQueue, &id).await?;
-                Ok(Some(id))
+                queue_review_in(conn, &site, &l, &r, probability, &reasons, origin).await
             })
         })
         .await
@@ -261,16 +234,16 @@ impl Store {
         filter: &SiteFilter,
     ) -> Result<Vec<(ReviewStatus, i64)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT site_id, status, COUNT(*) FROM match_reviews GROUP BY site_id, status",
+            "SELECT site_id, status, COUNT(*) AS n FROM match_reviews GROUP BY site_id, status",
         )
         .fetch_all(self.pool())
         .await?;
         let mut out: Vec<(ReviewStatus, i64)> = ReviewStatus::ALL.iter().map(|&s| (s, 0)).collect();
         for r in &rows {
-            let site: String = r.try_get(0)?;
+            let site: String = r.try_get("site_id")?;
             if filter.allows(&site) {
-                let st: ReviewStatus = parse_term(&r.try_get::<String, _>(1)?)?;
-                let n: i64 = r.try_get(2)?;
+                let st: ReviewStatus = term_at(r, "status")?;
+                let n: i64 = r.try_get("n")?;
                 if let Some(e) = out.iter_mut().find(|(s, _)| *s == st) {
                     e.1 += n;
                 }
@@ -426,8 +399,14 @@ impl Store {
         .await
     }
 
-    /// Merges into or out of a person, newest first.
-    pub async fn merges_of(&self, person_id: &str) -> Result<Vec<Merge>, StoreError> {
+    /// Merges into or out of a person the filter allows, newest first; `NotFound` for another
+    /// site's person.
+    pub async fn merges_of(
+        &self,
+        filter: &SiteFilter,
+        person_id: &str,
+    ) -> Result<Vec<Merge>, StoreError> {
+        self.allowed_person(filter, person_id).await?;
         let rows = sqlx::query(&format!(
             "SELECT {MERGE_COLS} FROM merges WHERE survivor_id = $1 OR merged_id = $2 ORDER BY created_at DESC"
         ))

@@ -2,36 +2,20 @@
 //! importing it again finds the person it registered instead of registering them twice.
 use pulang_domain::{
     AuditAction, EncounterDetails, ImportOutcome, ImportStatus, PersonDetails, ReviewOrigin,
-    ReviewStatus,
 };
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use crate::accounts::Site;
 use crate::audit::{append, append_many};
-use crate::people::{insert_people, new_person_rows, set_cases, PersonRecord};
-use crate::sql::{bulk_insert, date_str, term_at, BulkVal};
-use crate::{new_id, now_ms, Actor, Store, StoreError};
-
-/// An import row being registered.
-#[derive(Debug, Clone, Default)]
-pub struct ImportRowRef {
-    pub batch_id: String,
-    pub row_key: String,
-    pub line: i64,
-    /// People the row's person may be, queued for review (origin `import`) in the same
-    /// transaction as the registration; the row is then recorded with outcome `review`.
-    pub review: Vec<ImportReview>,
-}
-
-/// A possible match of an imported row, to be decided by a person.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImportReview {
-    pub person_id: String,
-    pub probability: f64,
-    /// Field levels and weights as JSON (no personal data).
-    pub reasons_json: String,
-}
+use crate::encounter::{
+    flag_if_returned_before, insert_encounter, insert_encounters, NewEncounter,
+};
+use crate::import_rows::{import_row, insert_import_rows, record_row};
+pub use crate::import_rows::{ImportReview, ImportRowRef};
+use crate::person_rows::{insert_people, set_cases, NewPerson, PersonRecord};
+use crate::review_queue::{review_row, REVIEW_COLS};
+use crate::sql::{bulk_insert, date_str, site_clause, term_at};
+use crate::{new_id, now_ms, Actor, Keyring, Site, SiteFilter, Store, StoreError};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportBatch {
@@ -45,85 +29,6 @@ pub struct ImportBatch {
     pub status: ImportStatus,
     /// The report as JSON (counts and rows), sealed at rest: it names people.
     pub report: Option<String>,
-}
-
-pub(crate) async fn record_row(
-    conn: &mut AnyConnection,
-    site_id: &str,
-    row: &ImportRowRef,
-    person_id: &str,
-    outcome: ImportOutcome,
-) -> Result<(), StoreError> {
-    // A registration with candidates is a row sent for review: recorded as such, so that a
-    // kill between the registration and the queueing cannot lose the pair.
-    let outcome = if outcome == ImportOutcome::Created && !row.review.is_empty() {
-        ImportOutcome::Review
-    } else {
-        outcome
-    };
-    for r in &row.review {
-        queue_review_in(
-            conn,
-            site_id,
-            &r.person_id,
-            person_id,
-            r.probability,
-            &r.reasons_json,
-        )
-        .await?;
-    }
-    sqlx::query("INSERT INTO import_rows (site_id, row_key, batch_id, line, person_id, outcome) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(site_id)
-        .bind(&row.row_key)
-        .bind(&row.batch_id)
-        .bind(row.line)
-        .bind(person_id)
-        .bind(outcome.as_str())
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| StoreError::from_db(e, "import row"))?;
-    Ok(())
-}
-
-/// As [`Store::queue_review`] with origin `import`, inside the caller's transaction.
-async fn queue_review_in(
-    conn: &mut AnyConnection,
-    site_id: &str,
-    a: &str,
-    b: &str,
-    probability: f64,
-    reasons_json: &str,
-) -> Result<(), StoreError> {
-    let (l, r) = if a <= b { (a, b) } else { (b, a) };
-    if l == r {
-        return Ok(());
-    }
-    let known: i64 =
-        sqlx::query("SELECT COUNT(*) FROM match_reviews WHERE left_id = $1 AND right_id = $2")
-            .bind(l)
-            .bind(r)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?;
-    if known > 0 {
-        return Ok(());
-    }
-    let id = new_id();
-    sqlx::query(
-        "INSERT INTO match_reviews (id, site_id, left_id, right_id, probability, reasons, origin, status, created_at, decided_by, decided_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'import', 'pending', $7, NULL, NULL)",
-    )
-    .bind(&id)
-    .bind(site_id)
-    .bind(l)
-    .bind(r)
-    .bind(probability)
-    .bind(reasons_json)
-    .bind(now_ms())
-    .execute(&mut *conn)
-    .await?;
-    append(conn, "system", site_id, AuditAction::ReviewQueue, &id).await?;
-    Ok(())
 }
 
 /// One row of an import chunk, for [`Store::write_import_rows`].
@@ -153,21 +58,20 @@ pub enum ImportWritten {
     },
 }
 
-fn import_row_values(
-    site_id: &str,
+/// The arrival an imported row that matched `pid` adds when it is a new arrival: without the
+/// row's notes.
+fn matched_arrival(
+    keys: &Keyring,
+    actor: &str,
+    site: &str,
     row: &ImportRowRef,
-    person_id: &str,
-    outcome: ImportOutcome,
-) -> Vec<BulkVal> {
-    let t = |s: &str| BulkVal::Text(Some(s.to_string()));
-    vec![
-        t(site_id),
-        t(&row.row_key),
-        t(&row.batch_id),
-        BulkVal::Int(Some(row.line)),
-        t(person_id),
-        t(outcome.as_str()),
-    ]
+    pid: &str,
+    encounter: &EncounterDetails,
+) -> NewEncounter {
+    let mut arrival = NewEncounter::new(keys, pid, site, encounter, actor);
+    arrival.notes = None;
+    arrival.batch_id = Some(row.batch_id.clone());
+    arrival
 }
 
 /// [`Store::record_import_match`] inside the caller's transaction.
@@ -177,42 +81,21 @@ async fn record_match_in(
     site: &str,
     row: &ImportRowRef,
     pid: &str,
-    encounter: &EncounterDetails,
+    arrival: NewEncounter,
 ) -> Result<bool, StoreError> {
     record_row(conn, site, row, pid, ImportOutcome::Matched).await?;
-    let day = date_str(encounter.arrived_on);
+    let day = date_str(arrival.arrived_on);
     let returned: Option<String> = sqlx::query(
-        "SELECT MAX(on_date) FROM milestones WHERE milestone = 'returned' AND person_id = $1",
+        "SELECT MAX(on_date) AS returned FROM milestones WHERE milestone = 'returned' AND person_id = $1",
     )
     .bind(pid)
     .fetch_one(&mut *conn)
     .await?
-    .try_get(0)?;
+    .try_get("returned")?;
     if returned.is_some_and(|r| r < day) {
-        let id = new_id();
-        crate::people::insert_encounter(
-            conn,
-            crate::people::NewEncounter {
-                id: &id,
-                person_id: pid,
-                site_id: site,
-                encounter,
-                notes: None,
-                actor,
-                group_id: None,
-                ticket: false,
-                batch_id: Some(&row.batch_id),
-            },
-        )
-        .await?;
-        return crate::arrivals::flag_if_returned_before(
-            conn,
-            pid,
-            encounter.arrived_on,
-            actor,
-            site,
-        )
-        .await;
+        let arrived_on = arrival.arrived_on;
+        insert_encounter(conn, arrival, false).await?;
+        return flag_if_returned_before(conn, pid, arrived_on, actor, site).await;
     }
     Ok(false)
 }
@@ -239,13 +122,13 @@ impl Store {
         if let Some(r) = row {
             return Ok((
                 ImportBatch {
-                    id: r.try_get(0)?,
+                    id: r.try_get("id")?,
                     site_id: site_id.into(),
                     source: source.into(),
                     file_name: file_name.into(),
                     file_hash: file_hash.into(),
-                    created_by: r.try_get(1)?,
-                    created_at: r.try_get(2)?,
+                    created_by: r.try_get("created_by")?,
+                    created_at: r.try_get("created_at")?,
                     status: ImportStatus::Running,
                     report: None,
                 },
@@ -263,8 +146,8 @@ impl Store {
             status: ImportStatus::Running,
             report: None,
         };
-        let (bb, actor) = (b.clone(), actor.username.clone());
-        self.write(move |conn| {
+        let bb = b.clone();
+        self.write_audited(&actor.username, site_id, AuditAction::ImportStart, &b.id, move |conn| {
             Box::pin(async move {
                 sqlx::query(
                     "INSERT INTO import_batches (id, site_id, source, file_name, file_hash, created_by, created_at, status, report) \
@@ -279,7 +162,6 @@ impl Store {
                 .bind(bb.created_at)
                 .execute(&mut *conn)
                 .await?;
-                append(conn, &actor, &bb.site_id, AuditAction::ImportStart, &bb.id).await?;
                 Ok(())
             })
         })
@@ -287,33 +169,42 @@ impl Store {
         Ok((b, false))
     }
 
-    /// The person an already-imported row registered at this site, if any.
+    /// The person an already-imported row registered at this site, if any; `NotFound` for a
+    /// site outside the filter.
     pub async fn imported_person(
         &self,
+        filter: &SiteFilter,
         site_id: &str,
         row_key: &str,
     ) -> Result<Option<String>, StoreError> {
+        if !filter.allows(site_id) {
+            return Err(StoreError::NotFound);
+        }
         let row =
             sqlx::query("SELECT person_id FROM import_rows WHERE site_id = $1 AND row_key = $2")
                 .bind(site_id)
                 .bind(row_key)
                 .fetch_optional(self.pool())
                 .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
+        Ok(row.map(|r| r.try_get("person_id")).transpose()?)
     }
 
     /// Every row already imported at this site: row key → the person it registered or matched.
-    /// Read once per import instead of once per row.
+    /// Read once per import instead of once per row. `NotFound` for a site outside the filter.
     pub async fn imported_rows(
         &self,
+        filter: &SiteFilter,
         site_id: &str,
     ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        if !filter.allows(site_id) {
+            return Err(StoreError::NotFound);
+        }
         let rows = sqlx::query("SELECT row_key, person_id FROM import_rows WHERE site_id = $1")
             .bind(site_id)
             .fetch_all(self.pool())
             .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| Ok((r.try_get("row_key")?, r.try_get("person_id")?)))
             .collect()
     }
 
@@ -334,7 +225,7 @@ impl Store {
                     .fetch_optional(&mut *conn)
                     .await?
                     .ok_or(StoreError::NotFound)?
-                    .try_get(0)?;
+                    .try_get("site_id")?;
                 append(conn, &actor, &site, AuditAction::ImportFinish, &id).await?;
                 Ok(())
             })
@@ -342,39 +233,40 @@ impl Store {
         .await
     }
 
-    /// Batches at the given sites, newest first.
+    /// Batches at the sites the filter allows, newest first.
     pub async fn import_batches(
         &self,
-        site_ids: &[String],
+        filter: &SiteFilter,
     ) -> Result<Vec<ImportBatch>, StoreError> {
-        let mut out = Vec::new();
-        for site in site_ids {
-            let rows = sqlx::query(
-                "SELECT id, site_id, source, file_name, file_hash, created_by, created_at, status, report FROM import_batches WHERE site_id = $1 ORDER BY created_at DESC",
-            )
-            .bind(site)
-            .fetch_all(self.pool())
-            .await?;
-            for r in rows {
-                let id: String = r.try_get(0)?;
-                let report: Option<Vec<u8>> = r.try_get(8)?;
-                out.push(ImportBatch {
+        let (clause, params) = site_clause(filter, 1);
+        let sql = format!(
+            "SELECT id, site_id, source, file_name, file_hash, created_by, created_at, status, report \
+             FROM import_batches WHERE {clause} ORDER BY created_at DESC"
+        );
+        let mut q = sqlx::query(&sql);
+        for p in params {
+            q = q.bind(p);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                let report: Option<Vec<u8>> = r.try_get("report")?;
+                Ok(ImportBatch {
                     report: report
                         .map(|b| self.keys().open_str(&id, "report", &b))
                         .transpose()?,
-                    site_id: r.try_get(1)?,
-                    source: r.try_get(2)?,
-                    file_name: r.try_get(3)?,
-                    file_hash: r.try_get(4)?,
-                    created_by: r.try_get(5)?,
-                    created_at: r.try_get(6)?,
-                    status: term_at(&r, "status")?,
+                    site_id: r.try_get("site_id")?,
+                    source: r.try_get("source")?,
+                    file_name: r.try_get("file_name")?,
+                    file_hash: r.try_get("file_hash")?,
+                    created_by: r.try_get("created_by")?,
+                    created_at: r.try_get("created_at")?,
+                    status: term_at(r, "status")?,
                     id,
-                });
-            }
-        }
-        out.sort_by_key(|b| std::cmp::Reverse(b.created_at));
-        Ok(out)
+                })
+            })
+            .collect()
     }
 }
 
@@ -404,15 +296,21 @@ impl Store {
         person_id: &str,
         encounter: EncounterDetails,
     ) -> Result<bool, StoreError> {
+        let arrival = matched_arrival(
+            self.keys(),
+            &actor.username,
+            site_id,
+            &row,
+            person_id,
+            &encounter,
+        );
         let (actor, site, pid) = (
             actor.username.clone(),
             site_id.to_string(),
             person_id.to_string(),
         );
         self.write(move |conn| {
-            Box::pin(
-                async move { record_match_in(conn, &actor, &site, &row, &pid, &encounter).await },
-            )
+            Box::pin(async move { record_match_in(conn, &actor, &site, &row, &pid, arrival).await })
         })
         .await
     }
@@ -428,12 +326,9 @@ impl Store {
         writes: Vec<ImportWrite>,
     ) -> Result<Vec<ImportWritten>, StoreError> {
         // Sealing happens here, before the writer, which runs one job at a time.
-        let keys = self.keys().clone();
-        let now = now_ms();
-        let mut people = Vec::new();
-        let mut records = Vec::new();
-        let mut rows = Vec::new();
-        let mut reviews = Vec::new();
+        let (keys, now, by) = (self.keys(), now_ms(), &actor.username);
+        let (mut people, mut arrivals, mut records) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut rows, mut reviews) = (Vec::new(), Vec::new());
         // (actor, action, subject): the audit events, in order.
         let mut events: Vec<(String, AuditAction, String)> = Vec::new();
         let mut matches = Vec::new();
@@ -445,46 +340,28 @@ impl Store {
                     encounter,
                     row,
                 } => {
-                    let id = new_id();
-                    people.push(new_person_rows(
-                        &keys,
-                        &id,
-                        &site.id,
-                        &details,
-                        &encounter,
-                        &actor.username,
-                        now,
-                        Some(&row.batch_id),
-                    ));
-                    events.push((
-                        actor.username.clone(),
-                        AuditAction::PersonCreate,
-                        id.clone(),
-                    ));
+                    let year = encounter.arrived_on.year();
+                    let person = NewPerson::new(keys, &site.id, &details, year, by, now);
+                    let id = person.id.clone();
+                    let mut arrival = NewEncounter::new(keys, &id, &site.id, &encounter, by);
+                    arrival.batch_id = Some(row.batch_id.clone());
+                    people.push(person);
+                    arrivals.push(arrival);
+                    events.push((by.clone(), AuditAction::PersonCreate, id.clone()));
+                    // A new person: no pair with them is known yet.
                     for r in &row.review {
-                        let rid = new_id();
-                        let (l, rt) = if r.person_id <= id {
-                            (r.person_id.clone(), id.clone())
-                        } else {
-                            (id.clone(), r.person_id.clone())
-                        };
-                        reviews.push(vec![
-                            BulkVal::Text(Some(rid.clone())),
-                            BulkVal::Text(Some(site.id.clone())),
-                            BulkVal::Text(Some(l)),
-                            BulkVal::Text(Some(rt)),
-                            BulkVal::Real(r.probability),
-                            BulkVal::Text(Some(r.reasons_json.clone())),
-                            BulkVal::Int(Some(now)),
-                        ]);
+                        let (rid, review) = review_row(
+                            &site.id,
+                            &r.person_id,
+                            &id,
+                            r.probability,
+                            &r.reasons_json,
+                            ReviewOrigin::Import,
+                        );
+                        reviews.push(review);
                         events.push(("system".into(), AuditAction::ReviewQueue, rid));
                     }
-                    let outcome = if row.review.is_empty() {
-                        ImportOutcome::Created
-                    } else {
-                        ImportOutcome::Review
-                    };
-                    rows.push(import_row_values(&site.id, &row, &id, outcome));
+                    rows.push(import_row(&site.id, &row, &id, ImportOutcome::Created));
                     order.push(Ok(records.len()));
                     records.push(PersonRecord {
                         id,
@@ -502,8 +379,9 @@ impl Store {
                     encounter,
                     row,
                 } => {
+                    let arrival = matched_arrival(keys, by, &site.id, &row, &person_id, &encounter);
                     order.push(Err(matches.len()));
-                    matches.push((row, person_id, encounter));
+                    matches.push((row, person_id, arrival));
                 }
             }
         }
@@ -512,47 +390,29 @@ impl Store {
             Box::pin(async move {
                 let cases = set_cases(conn, &site, &mut people).await?;
                 insert_people(conn, people).await?;
-                bulk_insert(
-                    conn,
-                    "import_rows",
-                    "site_id, row_key, batch_id, line, person_id, outcome",
-                    rows,
-                )
-                .await
-                .map_err(|e| match e {
-                    StoreError::Database(e) => StoreError::from_db(e, "import row"),
-                    other => other,
-                })?;
-                bulk_insert(
-                    conn,
-                    "match_reviews",
-                    "id, site_id, left_id, right_id, probability, reasons, created_at, origin, status",
-                    reviews
-                        .into_iter()
-                        .map(|mut r| {
-                            r.push(BulkVal::Text(Some(ReviewOrigin::Import.to_string())));
-                            r.push(BulkVal::Text(Some(ReviewStatus::Pending.to_string())));
-                            r
-                        })
-                        .collect(),
-                )
-                .await?;
+                insert_encounters(conn, arrivals).await?;
+                insert_import_rows(conn, rows).await?;
+                bulk_insert(conn, "match_reviews", REVIEW_COLS, reviews).await?;
                 append_many(conn, &site.id, &events).await?;
                 let mut flagged = Vec::with_capacity(matches.len());
-                for (row, pid, encounter) in &matches {
-                    flagged.push(record_match_in(conn, &actor, &site.id, row, pid, encounter).await?);
+                for (row, pid, arrival) in matches {
+                    flagged
+                        .push(record_match_in(conn, &actor, &site.id, &row, &pid, arrival).await?);
                 }
                 for (r, case) in records.iter_mut().zip(cases) {
                     r.case_number = case;
                 }
-                let mut records: Vec<Option<PersonRecord>> = records.into_iter().map(Some).collect();
+                let mut records: Vec<Option<PersonRecord>> =
+                    records.into_iter().map(Some).collect();
                 Ok(order
                     .into_iter()
                     .map(|o| match o {
                         Ok(k) => ImportWritten::Registered(Box::new(
                             records[k].take().expect("each record once"),
                         )),
-                        Err(k) => ImportWritten::Matched { flagged: flagged[k] },
+                        Err(k) => ImportWritten::Matched {
+                            flagged: flagged[k],
+                        },
                     })
                     .collect())
             })
@@ -571,10 +431,10 @@ impl Store {
     pub async fn revert_import(
         &self,
         actor: &Actor,
-        site_ids: &[String],
+        filter: &SiteFilter,
         batch_id: &str,
     ) -> Result<RevertReport, StoreError> {
-        self.revert_import_in_chunks(actor, site_ids, batch_id, REVERT_CHUNK)
+        self.revert_import_in_chunks(actor, filter, batch_id, REVERT_CHUNK)
             .await
     }
 
@@ -583,7 +443,7 @@ impl Store {
     pub async fn revert_import_in_chunks(
         &self,
         actor: &Actor,
-        site_ids: &[String],
+        filter: &SiteFilter,
         batch_id: &str,
         chunk: usize,
     ) -> Result<RevertReport, StoreError> {
@@ -592,16 +452,16 @@ impl Store {
         // People in ascending id order; each chunk starts after the last one done.
         let mut after = String::new();
         loop {
-            let (actor, sites, batch, from) = (
+            let (actor, filter, batch, from) = (
                 actor.username.clone(),
-                site_ids.to_vec(),
+                filter.clone(),
                 batch_id.to_string(),
                 after.clone(),
             );
             let (part, last) = self
                 .write(move |conn| {
                     Box::pin(async move {
-                        let site = revertible(conn, &sites, &batch).await?;
+                        let site = revertible(conn, &filter, &batch).await?;
                         let people: Vec<String> = sqlx::query(
                             "SELECT DISTINCT person_id FROM import_rows \
                              WHERE batch_id = $1 AND person_id > $2 ORDER BY person_id LIMIT $3",
@@ -612,7 +472,7 @@ impl Store {
                         .fetch_all(&mut *conn)
                         .await?
                         .iter()
-                        .map(|r| r.try_get(0))
+                        .map(|r| r.try_get("person_id"))
                         .collect::<Result<_, _>>()?;
                         let mut part = RevertReport::default();
                         for pid in &people {
@@ -631,14 +491,10 @@ impl Store {
                 None => break,
             }
         }
-        let (actor, sites, batch) = (
-            actor.username.clone(),
-            site_ids.to_vec(),
-            batch_id.to_string(),
-        );
+        let (actor, filter, batch) = (actor.username.clone(), filter.clone(), batch_id.to_string());
         self.write(move |conn| {
             Box::pin(async move {
-                let site = revertible(conn, &sites, &batch).await?;
+                let site = revertible(conn, &filter, &batch).await?;
                 sqlx::query("DELETE FROM encounters WHERE batch_id = $1")
                     .bind(&batch)
                     .execute(&mut *conn)
@@ -666,10 +522,10 @@ impl Store {
 /// People removed per transaction by [`Store::revert_import`].
 const REVERT_CHUNK: usize = 2_000;
 
-/// The site of a batch that `sites` may revert and that is not reverted yet.
+/// The site of a batch that the filter allows and and that is not reverted yet.
 async fn revertible(
     conn: &mut AnyConnection,
-    sites: &[String],
+    filter: &SiteFilter,
     batch: &str,
 ) -> Result<String, StoreError> {
     let row = sqlx::query("SELECT site_id, status FROM import_batches WHERE id = $1")
@@ -677,9 +533,9 @@ async fn revertible(
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let site: String = row.try_get(0)?;
+    let site: String = row.try_get("site_id")?;
     let status: ImportStatus = term_at(&row, "status")?;
-    if !sites.contains(&site) {
+    if !filter.allows(&site) {
         return Err(StoreError::NotFound);
     }
     if status == ImportStatus::Reverted {
@@ -709,7 +565,7 @@ async fn revert_person(
         .fetch_all(&mut *conn)
         .await?
     {
-        let b: String = r.try_get(0)?;
+        let b: String = r.try_get("batch_id")?;
         if b == batch {
             outcomes.push(term_at(&r, "outcome")?);
         }
@@ -754,31 +610,31 @@ async fn kept_because(
     batch: &str,
 ) -> Result<Option<String>, StoreError> {
     let checks: [(&str, &str); 6] = [
-        ("SELECT COUNT(*) FROM people WHERE id = $1 AND version > 1", "edited since"),
-        ("SELECT COUNT(*) FROM screenings WHERE person_id = $1", "screened"),
-        ("SELECT COUNT(*) FROM people WHERE id = $1 AND merged_into IS NOT NULL", "merged"),
-        ("SELECT COUNT(*) FROM people WHERE merged_into = $1", "other records merged into it"),
-        ("SELECT COUNT(*) FROM milestones WHERE person_id = $1", "milestones recorded"),
-        ("SELECT COUNT(*) FROM match_reviews WHERE (left_id = $1 OR right_id = $2) AND status IN ('confirmed', 'rejected')", "a review was decided"),
+        ("SELECT COUNT(*) AS n FROM people WHERE id = $1 AND version > 1", "edited since"),
+        ("SELECT COUNT(*) AS n FROM screenings WHERE person_id = $1", "screened"),
+        ("SELECT COUNT(*) AS n FROM people WHERE id = $1 AND merged_into IS NOT NULL", "merged"),
+        ("SELECT COUNT(*) AS n FROM people WHERE merged_into = $1", "other records merged into it"),
+        ("SELECT COUNT(*) AS n FROM milestones WHERE person_id = $1", "milestones recorded"),
+        ("SELECT COUNT(*) AS n FROM match_reviews WHERE (left_id = $1 OR right_id = $2) AND status IN ('confirmed', 'rejected')", "a review was decided"),
     ];
     for (sql, why) in checks {
         let mut q = sqlx::query(sql).bind(pid);
         if sql.contains("$2") {
             q = q.bind(pid);
         }
-        let n: i64 = q.fetch_one(&mut *conn).await?.try_get(0)?;
+        let n: i64 = q.fetch_one(&mut *conn).await?.try_get("n")?;
         if n > 0 {
             return Ok(Some(why.to_string()));
         }
     }
     let other: i64 = sqlx::query(
-        "SELECT COUNT(*) FROM encounters WHERE person_id = $1 AND (batch_id IS NULL OR batch_id <> $2)",
+        "SELECT COUNT(*) AS n FROM encounters WHERE person_id = $1 AND (batch_id IS NULL OR batch_id <> $2)",
     )
     .bind(pid)
     .bind(batch)
     .fetch_one(&mut *conn)
     .await?
-    .try_get(0)?;
+    .try_get("n")?;
     // The first encounter was written with the batch id; any other is a later arrival.
     if other > 0 {
         return Ok(Some("arrived again".into()));

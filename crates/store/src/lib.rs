@@ -12,16 +12,24 @@
 //! application's access policy derived from an authenticated scope.
 #![forbid(unsafe_code)]
 
+// Feature modules: one per feature; they do not import each other.
 pub mod accounts;
 pub mod arrivals;
-pub mod audit;
-pub mod crypto;
 pub mod identity;
 pub mod imports;
 mod migrations;
 pub mod people;
 pub mod screenings;
+
+// Leaf modules: what the features share. They import no feature module.
+pub mod audit;
+pub mod crypto;
+mod encounter;
+mod import_rows;
+mod person_rows;
+mod review_queue;
 mod sql;
+mod tx;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -106,6 +114,15 @@ impl SiteFilter {
     }
 }
 
+/// A site (a mission receiving people), as registrations and imports name it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Site {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub timezone: String,
+}
+
 /// Who is acting, for the audit log.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -149,6 +166,19 @@ impl<T: Send> Finish for Pending<T> {
             let _ = tx.send(result);
         }
     }
+}
+
+/// A write: what runs in the writer's transaction (`move |conn| Box::pin(async move { … })`).
+pub(crate) trait WriteFn<T>:
+    for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static
+{
+}
+
+impl<T, F> WriteFn<T> for F where
+    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
+        + Send
+        + 'static
+{
 }
 
 type RunFn =
@@ -243,9 +273,7 @@ impl Store {
     pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static,
+        F: WriteFn<T>,
     {
         let (tx, rx) = oneshot::channel();
         let slot: Slot<T> = Arc::new(Mutex::new(Some(tx)));

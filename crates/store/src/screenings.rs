@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::append;
-use crate::sql::parse_term;
+use crate::sql::{person_site, term_at};
 use crate::{new_id, now_ms, Actor, SiteFilter, Store, StoreError};
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,23 +34,22 @@ const COLS: &str =
 
 impl Store {
     fn open_screening(&self, r: &AnyRow) -> Result<ScreeningRecord, StoreError> {
-        let id: String = r.try_get(0)?;
-        let status: String = r.try_get(6)?;
-        let sealed: Vec<u8> = r.try_get(7)?;
+        let id: String = r.try_get("id")?;
+        let sealed: Vec<u8> = r.try_get("input")?;
         Ok(ScreeningRecord {
             input: self.keys().open_str(&id, "input", &sealed)?,
-            person_id: r.try_get(1)?,
-            site_id: r.try_get(2)?,
-            version: r.try_get(3)?,
-            supersedes: r.try_get(4)?,
-            catalogue_version: r.try_get(5)?,
-            status: parse_term(&status)?,
-            outcome: r.try_get(8)?,
-            created_by: r.try_get(9)?,
-            created_at: r.try_get(10)?,
-            updated_at: r.try_get(11)?,
-            signed_by: r.try_get(12)?,
-            signed_at: r.try_get(13)?,
+            person_id: r.try_get("person_id")?,
+            site_id: r.try_get("site_id")?,
+            version: r.try_get("version")?,
+            supersedes: r.try_get("supersedes")?,
+            catalogue_version: r.try_get("catalogue_version")?,
+            status: term_at(r, "status")?,
+            outcome: r.try_get("outcome")?,
+            created_by: r.try_get("created_by")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            signed_by: r.try_get("signed_by")?,
+            signed_at: r.try_get("signed_at")?,
             id,
         })
     }
@@ -81,22 +80,14 @@ impl Store {
         let sid = id.clone();
         self.write(move |conn| {
             Box::pin(async move {
-                let site_id: String = sqlx::query("SELECT site_id FROM people WHERE id = $1")
-                    .bind(&person_id)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .ok_or(StoreError::NotFound)?
-                    .try_get(0)?;
-                if !filter.allows(&site_id) {
-                    return Err(StoreError::NotFound);
-                }
+                let site_id = person_site(conn, &filter, &person_id).await?;
                 let version: i64 = sqlx::query(
-                    "SELECT COALESCE(MAX(version), 0) + 1 FROM screenings WHERE person_id = $1",
+                    "SELECT COALESCE(MAX(version), 0) + 1 AS version FROM screenings WHERE person_id = $1",
                 )
                 .bind(&person_id)
                 .fetch_one(&mut *conn)
                 .await?
-                .try_get(0)?;
+                .try_get("version")?;
                 let now = now_ms();
                 sqlx::query(&format!(
                     "INSERT INTO screenings ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $10, $10, NULL, NULL)"
@@ -158,9 +149,14 @@ impl Store {
         }
     }
 
-    /// Screenings of a person, newest version first (no answers decrypted beyond what the
-    /// caller reads; the person's read is audited by the caller).
-    pub async fn screenings_of(&self, person_id: &str) -> Result<Vec<ScreeningRecord>, StoreError> {
+    /// Screenings of a person the filter allows, newest version first (the person's read is
+    /// audited by the caller); `NotFound` for another site's person.
+    pub async fn screenings_of(
+        &self,
+        filter: &SiteFilter,
+        person_id: &str,
+    ) -> Result<Vec<ScreeningRecord>, StoreError> {
+        self.allowed_person(filter, person_id).await?;
         let rows = sqlx::query(&format!(
             "SELECT {COLS} FROM screenings WHERE person_id = $1 ORDER BY version DESC"
         ))
@@ -194,12 +190,12 @@ impl Store {
                     .fetch_optional(&mut *conn)
                     .await?
                     .ok_or(StoreError::NotFound)?;
-                let site_id: String = row.try_get(0)?;
-                let status: String = row.try_get(1)?;
+                let site_id: String = row.try_get("site_id")?;
+                let status: ScreeningStatus = term_at(&row, "status")?;
                 if !filter.allows(&site_id) {
                     return Err(StoreError::NotFound);
                 }
-                if status == ScreeningStatus::Signed.as_str() {
+                if status == ScreeningStatus::Signed {
                     return Err(StoreError::Conflict(
                         "a signed screening (correct it instead)".into(),
                     ));

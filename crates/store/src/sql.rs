@@ -44,18 +44,29 @@ pub(crate) async fn bulk_insert(
             })
             .collect();
         let sql = format!("INSERT INTO {table} ({cols}) VALUES {}", values.join(", "));
-        let mut q = sqlx::query(&sql);
-        for v in part.into_iter().flatten() {
-            q = match v {
-                BulkVal::Text(t) => q.bind(t),
-                BulkVal::Int(i) => q.bind(i),
-                BulkVal::Real(f) => q.bind(f),
-                BulkVal::Blob(b) => q.bind(b),
-            };
-        }
-        q.execute(&mut *conn).await?;
+        bind_values(sqlx::query(&sql), part.into_iter().flatten())
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds `vals` to the next parameters of `q`, in order.
+pub(crate) fn bind_values(
+    mut q: AnyQuery<'_>,
+    vals: impl IntoIterator<Item = BulkVal>,
+) -> AnyQuery<'_> {
+    for v in vals {
+        q = match v {
+            BulkVal::Text(t) => q.bind(t),
+            BulkVal::Int(i) => q.bind(i),
+            BulkVal::Real(f) => q.bind(f),
+            BulkVal::Blob(b) => q.bind(b),
+        };
+    }
+    q
 }
 
 pub(crate) fn site_clause(filter: &SiteFilter, first_param: usize) -> (String, Vec<String>) {
@@ -115,7 +126,7 @@ pub(crate) async fn person_site(
         .bind(person_id)
         .fetch_optional(&mut *conn)
         .await?
-        .map(|r| r.try_get(0))
+        .map(|r| r.try_get("site_id"))
         .transpose()?;
     match site {
         Some(s) if filter.allows(&s) => Ok(s),

@@ -443,7 +443,14 @@ async fn check_case_numbers(store: Store, _raw: RawDb) {
     let want: Vec<String> = (2..=11).map(|i| format!("PNH-2025-{i:06}")).collect();
     assert_eq!(sorted(pnh_numbers), want);
     assert_eq!(store.person_count().await.unwrap(), 66);
-    assert_eq!(store.person_summaries().await.unwrap().len(), 66);
+    assert_eq!(
+        store
+            .person_summaries(&SiteFilter::All)
+            .await
+            .unwrap()
+            .len(),
+        66
+    );
     // site.create ×3 + person.create ×66
     assert_eq!(intact(&store).await, 69);
 }
@@ -508,6 +515,51 @@ async fn check_read_filter(store: Store, _raw: RawDb) {
         assert_eq!(e.action, action.name());
         assert_eq!(e.actor, "caseworker");
     }
+
+    // Every other read of a person's data is scoped the same way: another site's person is
+    // not found, one inside the filter is read.
+    for filter in [only(&[&bkk]), SiteFilter::Only(vec![])] {
+        let denied = |what: &str, r: Result<usize, StoreError>| {
+            assert!(
+                matches!(r, Err(StoreError::NotFound)),
+                "{what} outside {filter:?}: {r:?}"
+            );
+        };
+        fn len<T>(r: Result<Vec<T>, StoreError>) -> Result<usize, StoreError> {
+            r.map(|v| v.len())
+        }
+        denied("encounters", len(store.encounters(&filter, &p.id).await));
+        denied("history", len(store.history(&filter, &p.id).await));
+        denied("merges", len(store.merges_of(&filter, &p.id).await));
+        denied("screenings", len(store.screenings_of(&filter, &p.id).await));
+        denied("flags", len(store.flags(&filter, &p.id).await));
+        denied("milestones", len(store.milestones(&filter, &p.id).await));
+        denied(
+            "imported rows",
+            store.imported_rows(&filter, &pnh.id).await.map(|m| m.len()),
+        );
+        denied(
+            "imported person",
+            store
+                .imported_person(&filter, &pnh.id, "k")
+                .await
+                .map(|p| p.iter().count()),
+        );
+        let summaries = store.person_summaries(&filter).await.unwrap();
+        assert!(summaries.is_empty(), "summaries outside {filter:?}");
+        assert!(store.import_batches(&filter).await.unwrap().is_empty());
+    }
+    let mine = only(&[&pnh]);
+    assert_eq!(store.encounters(&mine, &p.id).await.unwrap().len(), 1);
+    assert_eq!(store.history(&mine, &p.id).await.unwrap().len(), 1);
+    assert!(store.merges_of(&mine, &p.id).await.unwrap().is_empty());
+    assert!(store.screenings_of(&mine, &p.id).await.unwrap().is_empty());
+    assert_eq!(store.person_summaries(&mine).await.unwrap().len(), 1);
+    assert!(store
+        .imported_rows(&mine, &pnh.id)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -549,7 +601,7 @@ async fn check_update_history(store: Store, _raw: RawDb) {
     assert_eq!(u.case_number, p.case_number);
     assert_eq!(u.created_at, p.created_at);
 
-    let h = store.history(&p.id).await.unwrap();
+    let h = store.history(&SiteFilter::All, &p.id).await.unwrap();
     assert_eq!(
         h.iter().map(|e| e.version).collect::<Vec<_>>(),
         [2, 1],
@@ -630,7 +682,10 @@ async fn check_update_history(store: Store, _raw: RawDb) {
         events,
         "failed or empty updates are not audited"
     );
-    assert_eq!(store.history(&p.id).await.unwrap().len(), 2);
+    assert_eq!(
+        store.history(&SiteFilter::All, &p.id).await.unwrap().len(),
+        2
+    );
     assert!(store
         .lookup(&SiteFilter::All, LookupKind::Nik, "3201010101010009")
         .await
@@ -648,7 +703,10 @@ async fn check_update_history(store: Store, _raw: RawDb) {
         .await
         .unwrap();
     assert_eq!(u3.version, 3);
-    assert_eq!(store.history(&p.id).await.unwrap().len(), 3);
+    assert_eq!(
+        store.history(&SiteFilter::All, &p.id).await.unwrap().len(),
+        3
+    );
 
     // A stale update queued together with good writes fails alone.
     let before = intact(&store).await;
@@ -722,7 +780,10 @@ async fn check_failed_writes_leave_nothing(store: Store, _raw: RawDb) {
     );
     assert_eq!(intact(&store).await, n, "the audit head did not move");
     assert_eq!(store.person_count().await.unwrap(), 1);
-    assert_eq!(store.history(&p.id).await.unwrap().len(), 1);
+    assert_eq!(
+        store.history(&SiteFilter::All, &p.id).await.unwrap().len(),
+        1
+    );
     for (kind, v) in [
         (LookupKind::Nik, "3201010101010009"),
         (LookupKind::Phone, "+6285799990000"),
@@ -917,10 +978,10 @@ async fn check_encryption_at_rest(store: Store, raw: RawDb) {
         .await
         .unwrap();
     assert_eq!(got.details, d2);
-    let enc = store.encounters(&p.id).await.unwrap();
+    let enc = store.encounters(&SiteFilter::All, &p.id).await.unwrap();
     assert_eq!(enc.len(), 1);
     assert_eq!(enc[0].notes.as_deref(), Some(NOTES));
-    let summaries = store.person_summaries().await.unwrap();
+    let summaries = store.person_summaries(&SiteFilter::All).await.unwrap();
     assert_eq!(summaries[0].details.full_name, NAME);
 
     // The blind indexes are keyed digests, not the identifiers.
@@ -1329,7 +1390,7 @@ async fn check_merge_unmerge(store: Store, raw: RawDb) {
     );
     assert_eq!(store.person_count().await.unwrap(), before - 1);
     // The survivor shows both arrivals; the merged record keeps its own.
-    let enc = store.encounters(&a.id).await.unwrap();
+    let enc = store.encounters(&SiteFilter::All, &a.id).await.unwrap();
     assert_eq!(enc.len(), 2);
     assert!(enc.iter().any(|e| e.person_id == b.id));
     for (x, y) in [(&a.id, &b.id), (&b.id, &a.id), (&a.id, &a.id)] {
@@ -1339,7 +1400,10 @@ async fn check_merge_unmerge(store: Store, raw: RawDb) {
             .unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     }
-    assert_eq!(store.merges_of(&a.id).await.unwrap(), vec![m.clone()]);
+    assert_eq!(
+        store.merges_of(&SiteFilter::All, &a.id).await.unwrap(),
+        vec![m.clone()]
+    );
     let err = store
         .unmerge(&worker(), &only(&[&bkk]), &m.id)
         .await
@@ -1352,7 +1416,14 @@ async fn check_merge_unmerge(store: Store, raw: RawDb) {
     assert_eq!(undone.undone_by.as_deref(), Some("caseworker"));
     assert_eq!(merged_into(&raw, &b.id).await, None);
     assert_eq!(store.person_count().await.unwrap(), before);
-    assert_eq!(store.encounters(&a.id).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .encounters(&SiteFilter::All, &a.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let err = store
         .unmerge(&worker(), &only(&[&pnh]), &m.id)
         .await
@@ -1757,14 +1828,14 @@ async fn check_import_revert(store: Store, raw: RawDb) {
         .await
         .unwrap();
     let err = store
-        .revert_import(&operator(), &[], &batch.id)
+        .revert_import(&operator(), &only(&[]), &batch.id)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err}");
     // One person per transaction: the matched link, the removal and the kept person each in a
     // chunk of their own.
     let rep = store
-        .revert_import_in_chunks(&operator(), std::slice::from_ref(&pnh.id), &batch.id, 1)
+        .revert_import_in_chunks(&operator(), &only(&[&pnh]), &batch.id, 1)
         .await
         .unwrap();
     assert_eq!(rep.removed, 1);
@@ -1780,11 +1851,23 @@ async fn check_import_revert(store: Store, raw: RawDb) {
         ))
         .await;
     assert!(left.is_empty(), "the imported person is removed");
-    assert_eq!(store.imported_person(&pnh.id, "k2").await.unwrap(), None);
-    assert_eq!(store.imported_person(&pnh.id, "k4").await.unwrap(), None);
     assert_eq!(
         store
-            .imported_person(&pnh.id, "k3")
+            .imported_person(&SiteFilter::All, &pnh.id, "k2")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .imported_person(&SiteFilter::All, &pnh.id, "k4")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .imported_person(&SiteFilter::All, &pnh.id, "k3")
             .await
             .unwrap()
             .as_deref(),
@@ -1798,7 +1881,7 @@ async fn check_import_revert(store: Store, raw: RawDb) {
         .await;
     assert_eq!(status, vec!["reverted".to_string()]);
     let err = store
-        .revert_import(&operator(), std::slice::from_ref(&pnh.id), &batch.id)
+        .revert_import(&operator(), &only(&[&pnh]), &batch.id)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
