@@ -87,3 +87,18 @@ impl<'de> Deserialize<'de> for BirthDate {
         BirthDate::parse(&s).ok_or_else(|| serde::de::Error::custom("expected YYYY-MM-DD or YYYY"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Dates go out as `YYYY-MM-DD` in JSON (the API's contract), never as time's compact form.
+    #[test]
+    fn dates_serialize_as_iso_days() {
+        let d = time::macros::date!(2026 - 01 - 20);
+        assert_eq!(serde_json::to_string(&d).unwrap(), "\"2026-01-20\"");
+        assert_eq!(serde_json::from_str::<Date>("\"2026-01-20\"").unwrap(), d);
+        let b = BirthDate::Full(d);
+        assert_eq!(serde_json::to_string(&b).unwrap(), "\"2026-01-20\"");
+    }
+}

@@ -315,7 +315,7 @@ impl Model {
     /// is set by hand from what the sources are known to do (see [`INTAKE_M`]). The prior is
     /// that of one arrival against one random entry of a register of [`INTAKE_REGISTER`]
     /// entries holding [`INTAKE_EXPECTED_MATCHES`] records of the arrival on average;
-    /// [`crate::index::Index`] rescales it to its own size.
+    /// The intake index rescales it to its own size.
     pub fn intake_default() -> Model {
         let m: Vec<Vec<f64>> = INTAKE_M.iter().map(|r| r.to_vec()).collect();
         let mut u: Vec<Vec<f64>> = PRIOR_U.iter().map(|r| r.to_vec()).collect();

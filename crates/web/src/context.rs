@@ -1,6 +1,6 @@
 //! What every response of a request may need without the handler passing it along: the request
 //! id (for the log and for 500s), the language and path (for the error page's chrome) and, once
-//! the [`Web`](crate::extract::Web) extractor has run, who is signed in. Set by a middleware in
+//! the `Web` extractor has run, who is signed in. Set by a middleware in
 //! `lib.rs` around each request; a leaf module.
 use std::sync::{Arc, OnceLock};
 
