@@ -54,6 +54,25 @@ fn rows(seed: u64, n: usize) -> Vec<(PersonForm, EncounterForm)> {
     pulang_demo::people_gen::generate(seed, n, &["BEN"], today)
 }
 
+/// Registers one generated row through the app layer (encryption and audit on).
+async fn register(
+    app: &App,
+    op: &AccessScope,
+    (person, encounter): (PersonForm, EncounterForm),
+) -> anyhow::Result<()> {
+    app.register_person(
+        op,
+        Submission {
+            person,
+            encounter,
+            confirm_warnings: true,
+        },
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// Runs `n` jobs with `clients` in flight, recording each job's latency.
 async fn drive<F, Fut>(name: &'static str, n: usize, clients: usize, job: F) -> anyhow::Result<Run>
 where
@@ -114,20 +133,7 @@ async fn main() -> anyhow::Result<()> {
         let (app, op, pre) = (app.clone(), op.clone(), pre.clone());
         drive("prefill", o.prefill, 64, move |i| {
             let (app, op, pre) = (app.clone(), op.clone(), pre.clone());
-            async move {
-                let (person, encounter) = pre[i].clone();
-                app.register_person(
-                    &op,
-                    Submission {
-                        person,
-                        encounter,
-                        confirm_warnings: true,
-                    },
-                )
-                .await
-                .map(|_| ())
-                .map_err(|e| anyhow::anyhow!("{e}"))
-            }
+            async move { register(&app, &op, pre[i].clone()).await }
         })
         .await?;
     }
@@ -185,20 +191,7 @@ async fn main() -> anyhow::Result<()> {
             o.clients,
             move |i| {
                 let (app, op, m) = (app.clone(), op.clone(), m.clone());
-                async move {
-                    let (person, encounter) = m[off + i].clone();
-                    app.register_person(
-                        &op,
-                        Submission {
-                            person,
-                            encounter,
-                            confirm_warnings: true,
-                        },
-                    )
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| anyhow::anyhow!("{e}"))
-                }
+                async move { register(&app, &op, m[off + i].clone()).await }
             },
         )
         .await?

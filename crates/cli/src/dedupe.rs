@@ -43,20 +43,6 @@ fn probability(s: &str) -> Result<f64, String> {
     }
 }
 
-const COLUMNS: [&str; 11] = [
-    "record_id",
-    "source",
-    "full_name",
-    "sex",
-    "birth_date",
-    "age",
-    "phone",
-    "passport_no",
-    "nik",
-    "origin_province",
-    "address",
-];
-
 /// Reads the input, naming the row of the first problem.
 fn read(path: &Path) -> anyhow::Result<Vec<RawRecord>> {
     let mut rdr = csv::ReaderBuilder::new()
@@ -73,7 +59,7 @@ fn read(path: &Path) -> anyhow::Result<Vec<RawRecord>> {
             .iter()
             .position(|h| h.trim().trim_start_matches('\u{feff}') == name)
     };
-    let idx: Vec<Option<usize>> = COLUMNS.iter().map(|c| col(c)).collect();
+    let idx: Vec<Option<usize>> = RawRecord::COLUMNS.iter().map(|c| col(c)).collect();
     if idx[0].is_none() {
         bail!("{}: the header has no record_id column", path.display());
     }

@@ -140,17 +140,24 @@ enum SiteCmd {
     },
 }
 
+/// A role for a user, on one site (--site) or on every site.
+#[derive(Args)]
+struct GrantOpts {
+    #[arg(long)]
+    username: String,
+    /// admin, registrar, caseworker, police_liaison, analyst or auditor.
+    #[arg(long)]
+    role: String,
+    #[arg(long)]
+    site: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum UserCmd {
     /// Add a user with a role, on one site (--site) or on every site.
     Add {
-        #[arg(long)]
-        username: String,
-        /// admin, registrar, caseworker, police_liaison, analyst or auditor.
-        #[arg(long)]
-        role: String,
-        #[arg(long)]
-        site: Option<String>,
+        #[command(flatten)]
+        grant: GrantOpts,
         /// Read the password from standard input (required: passwords never go on the command line).
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -159,12 +166,8 @@ enum UserCmd {
     },
     /// Give an existing user another role.
     Grant {
-        #[arg(long)]
-        username: String,
-        #[arg(long)]
-        role: String,
-        #[arg(long)]
-        site: Option<String>,
+        #[command(flatten)]
+        grant: GrantOpts,
         #[command(flatten)]
         data: DataOpts,
     },
@@ -452,12 +455,35 @@ async fn load_surge(
     Ok(())
 }
 
+/// Disables a user (which ends their sessions and tokens) or enables them again.
+async fn set_disabled(
+    op: &AccessScope,
+    username: &str,
+    data: &DataOpts,
+    disabled: bool,
+) -> anyhow::Result<()> {
+    let app = open(data).await?;
+    app.set_disabled(op, username, disabled)
+        .await
+        .map_err(app_err)?;
+    if disabled {
+        println!("Disabled {username}; their sessions and tokens are ended");
+    } else {
+        println!("Enabled {username}");
+    }
+    app.close().await;
+    Ok(())
+}
+
 async fn user(cmd: UserCmd, op: &AccessScope) -> anyhow::Result<ExitCode> {
     match cmd {
         UserCmd::Add {
-            username,
-            role: r,
-            site,
+            grant:
+                GrantOpts {
+                    username,
+                    role: r,
+                    site,
+                },
             password_stdin: _,
             data,
         } => {
@@ -475,9 +501,12 @@ async fn user(cmd: UserCmd, op: &AccessScope) -> anyhow::Result<ExitCode> {
             app.close().await;
         }
         UserCmd::Grant {
-            username,
-            role: r,
-            site,
+            grant:
+                GrantOpts {
+                    username,
+                    role: r,
+                    site,
+                },
             data,
         } => {
             let r = role(&r)?;
@@ -507,22 +536,8 @@ async fn user(cmd: UserCmd, op: &AccessScope) -> anyhow::Result<ExitCode> {
             println!("Ended {n} sessions of {username}");
             app.close().await;
         }
-        UserCmd::Disable { username, data } => {
-            let app = open(&data).await?;
-            app.set_disabled(op, &username, true)
-                .await
-                .map_err(app_err)?;
-            println!("Disabled {username}; their sessions and tokens are ended");
-            app.close().await;
-        }
-        UserCmd::Enable { username, data } => {
-            let app = open(&data).await?;
-            app.set_disabled(op, &username, false)
-                .await
-                .map_err(app_err)?;
-            println!("Enabled {username}");
-            app.close().await;
-        }
+        UserCmd::Disable { username, data } => set_disabled(op, &username, &data, true).await?,
+        UserCmd::Enable { username, data } => set_disabled(op, &username, &data, false).await?,
         UserCmd::Passwd {
             username,
             password_stdin: _,

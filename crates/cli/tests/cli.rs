@@ -1,10 +1,12 @@
 //! Drives the real `pulang` binary against a temporary `--data-dir` (embedded SQLite).
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection};
+
+mod common;
+use common::{add_pnh, run, site_add, BIN};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -37,33 +39,14 @@ impl std::fmt::Debug for Run {
 
 /// Runs `pulang ARGS --data-dir DIR`, feeding `stdin` if given.
 fn pulang(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pulang"));
+    let mut cmd = Command::new(BIN);
     cmd.args(args)
         .arg("--data-dir")
         .arg(dir)
         .env_remove("PULANG_DATABASE_URL")
         .env_remove("PULANG_DATA_DIR")
-        .env("PULANG_LOG", "warn")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start pulang");
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        // pulang may exit without reading (e.g. a usage error): a broken pipe is fine.
-        if let Err(e) = pipe.write_all(input.as_bytes()) {
-            assert_eq!(
-                e.kind(),
-                std::io::ErrorKind::BrokenPipe,
-                "writing stdin: {e}"
-            );
-        }
-    }
-    let out = child.wait_with_output().expect("wait for pulang");
+        .env("PULANG_LOG", "warn");
+    let out = run(cmd, stdin);
     Run {
         ok: out.status.success(),
         code: out.status.code(),
@@ -90,6 +73,16 @@ fn fails_with_one_line(dir: &Path, args: &[&str], stdin: Option<&str>) -> String
     lines[0].to_string()
 }
 
+/// The arguments of `pulang user add`, the password on standard input.
+fn user_add<'a>(username: &'a str, role: &'a str, site: Option<&'a str>) -> Vec<&'a str> {
+    let mut args = vec!["user", "add", "--username", username, "--role", role];
+    if let Some(site) = site {
+        args.extend(["--site", site]);
+    }
+    args.push("--password-stdin");
+    args
+}
+
 fn data_dir() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let d = t.path().join("data");
@@ -98,33 +91,10 @@ fn data_dir() -> (tempfile::TempDir, PathBuf) {
 
 /// A data dir with a site and a user: five audit events.
 fn setup(dir: &Path) {
+    ok(dir, &add_pnh(), None);
     ok(
         dir,
-        &[
-            "site",
-            "add",
-            "--code",
-            "PNH",
-            "--name",
-            "KBRI Phnom Penh",
-            "--timezone",
-            "Asia/Phnom_Penh",
-        ],
-        None,
-    );
-    ok(
-        dir,
-        &[
-            "user",
-            "add",
-            "--username",
-            "siti",
-            "--role",
-            "registrar",
-            "--site",
-            "PNH",
-            "--password-stdin",
-        ],
+        &user_add("siti", "registrar", Some("PNH")),
         Some(&format!("{PASSWORD}\n")),
     );
     ok(dir, &["token", "create", "--username", "siti"], None);
@@ -245,16 +215,7 @@ fn site_add_accepts_iana_zones_and_rejects_bad_ones() {
     let (_t, dir) = data_dir();
     let r = ok(
         &dir,
-        &[
-            "site",
-            "add",
-            "--code",
-            "pnh",
-            "--name",
-            "KBRI Phnom Penh",
-            "--timezone",
-            "Asia/Phnom_Penh",
-        ],
+        &site_add("pnh", "KBRI Phnom Penh", "Asia/Phnom_Penh"),
         None,
     );
     assert_eq!(
@@ -280,55 +241,16 @@ fn site_add_accepts_iana_zones_and_rejects_bad_ones() {
         "Asia//Jakarta",
         "",
     ] {
-        let line = fails_with_one_line(
-            &dir,
-            &[
-                "site",
-                "add",
-                "--code",
-                "JKT",
-                "--name",
-                "Jakarta",
-                "--timezone",
-                tz,
-            ],
-            None,
-        );
+        let line = fails_with_one_line(&dir, &site_add("JKT", "Jakarta", tz), None);
         assert!(line.contains("time zone"), "{line}");
         assert!(
             line.contains(&format!("{tz:?}")),
             "names the bad zone: {line}"
         );
     }
-    let line = fails_with_one_line(
-        &dir,
-        &[
-            "site",
-            "add",
-            "--code",
-            "PNH",
-            "--name",
-            "Again",
-            "--timezone",
-            "UTC",
-        ],
-        None,
-    );
+    let line = fails_with_one_line(&dir, &site_add("PNH", "Again", "UTC"), None);
     assert!(line.contains("already exists"), "{line}");
-    let line = fails_with_one_line(
-        &dir,
-        &[
-            "site",
-            "add",
-            "--code",
-            "P",
-            "--name",
-            "X",
-            "--timezone",
-            "UTC",
-        ],
-        None,
-    );
+    let line = fails_with_one_line(&dir, &site_add("P", "X", "UTC"), None);
     assert!(line.contains("site code"), "{line}");
 
     let list = ok(&dir, &["site", "list"], None);
@@ -344,36 +266,9 @@ fn site_add_accepts_iana_zones_and_rejects_bad_ones() {
 #[test]
 fn user_add_reads_the_password_from_stdin() {
     let (_t, dir) = data_dir();
-    ok(
-        &dir,
-        &[
-            "site",
-            "add",
-            "--code",
-            "PNH",
-            "--name",
-            "KBRI Phnom Penh",
-            "--timezone",
-            "Asia/Phnom_Penh",
-        ],
-        None,
-    );
+    ok(&dir, &add_pnh(), None);
     let add = |user: &str, stdin: Option<&str>| {
-        pulang(
-            &dir,
-            &[
-                "user",
-                "add",
-                "--username",
-                user,
-                "--role",
-                "registrar",
-                "--site",
-                "PNH",
-                "--password-stdin",
-            ],
-            stdin,
-        )
+        pulang(&dir, &user_add(user, "registrar", Some("PNH")), stdin)
     };
     let r = add("siti", Some(&format!("{PASSWORD}\r\n")));
     assert!(r.ok, "{r:?}");
@@ -399,29 +294,13 @@ fn user_add_reads_the_password_from_stdin() {
 
     let line = fails_with_one_line(
         &dir,
-        &[
-            "user",
-            "add",
-            "--username",
-            "siti",
-            "--role",
-            "registrar",
-            "--password-stdin",
-        ],
+        &user_add("siti", "registrar", None),
         Some(&format!("{PASSWORD}\n")),
     );
     assert!(line.contains("already exists"), "{line}");
     let line = fails_with_one_line(
         &dir,
-        &[
-            "user",
-            "add",
-            "--username",
-            "budi",
-            "--role",
-            "wizard",
-            "--password-stdin",
-        ],
+        &user_add("budi", "wizard", None),
         Some(&format!("{PASSWORD}\n")),
     );
     assert!(line.contains("unknown role"), "{line}");

@@ -1,32 +1,13 @@
 //! `pulang screen`: the JSON contract through the real binary.
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+mod common;
+use common::{run, BIN};
 
 fn screen(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pulang"))
-        .arg("screen")
-        .args(args)
-        .env("PULANG_LOG", "warn")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start pulang");
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        if let Err(e) = pipe.write_all(input.as_bytes()) {
-            assert_eq!(
-                e.kind(),
-                std::io::ErrorKind::BrokenPipe,
-                "writing stdin: {e}"
-            );
-        }
-    }
-    child.wait_with_output().expect("wait for pulang")
+    let mut cmd = Command::new(BIN);
+    cmd.arg("screen").args(args).env("PULANG_LOG", "warn");
+    run(cmd, stdin)
 }
 
 fn json(out: &Output) -> serde_json::Value {

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use crate::people_gen::spaced_nik;
 use crate::SplitMix64;
 use pulang_domain::{BirthDate, PersonForm, Sex};
 use time::{Date, Duration};
@@ -114,21 +115,6 @@ fn rewrite_nik<S: std::hash::BuildHasher>(
     None
 }
 
-/// As registrars type it: mostly plain, sometimes in groups of four or with dots.
-fn written_nik(rng: &mut SplitMix64, nik: &str) -> String {
-    match rng.below(10) {
-        0 => format!(
-            "{} {} {} {}",
-            &nik[..4],
-            &nik[4..8],
-            &nik[8..12],
-            &nik[12..]
-        ),
-        1 => format!("{}.{}.{}", &nik[..6], &nik[6..12], &nik[12..]),
-        _ => nik.to_string(),
-    }
-}
-
 /// The regional language the generator gave, if any (it lists Indonesian first).
 pub(crate) fn regional_language(person: &PersonForm) -> Option<&str> {
     person
@@ -191,7 +177,7 @@ pub(crate) fn shape<S: std::hash::BuildHasher>(
 
     person.nik = match person.nik.take() {
         Some(raw) if rng.chance(KEEP_NIK_PERCENT) => {
-            rewrite_nik(&raw, born, sex, used_niks).map(|n| written_nik(rng, &n))
+            rewrite_nik(&raw, born, sex, used_niks).map(|n| spaced_nik(rng, &n))
         }
         _ => None,
     };

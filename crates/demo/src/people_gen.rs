@@ -818,7 +818,8 @@ fn make_nik(
     }
 }
 
-fn spaced_nik(rng: &mut SplitMix64, nik: &str) -> String {
+/// A NIK as registrars type it: mostly plain, sometimes in groups of four or with dots.
+pub(crate) fn spaced_nik(rng: &mut SplitMix64, nik: &str) -> String {
     match rng.below(10) {
         0 => format!(
             "{} {} {} {}",

@@ -27,6 +27,41 @@ pub struct RawRecord {
     pub address: String,
 }
 
+impl RawRecord {
+    /// The columns of the `pulang dedupe` CSV contract, in the order of [`RawRecord::fields`]
+    /// (`record_id` is `id`).
+    pub const COLUMNS: [&'static str; 11] = [
+        "record_id",
+        "source",
+        "full_name",
+        "sex",
+        "birth_date",
+        "age",
+        "phone",
+        "passport_no",
+        "nik",
+        "origin_province",
+        "address",
+    ];
+
+    /// The fields, in the order of [`RawRecord::COLUMNS`].
+    pub fn fields(&self) -> [&str; 11] {
+        [
+            &self.id,
+            &self.source,
+            &self.full_name,
+            &self.sex,
+            &self.birth_date,
+            &self.age,
+            &self.phone,
+            &self.passport_no,
+            &self.nik,
+            &self.origin_province,
+            &self.address,
+        ]
+    }
+}
+
 /// 64-bit FNV-1a: a fast, stable hash for keys (collisions are negligible at this size).
 pub fn hash(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

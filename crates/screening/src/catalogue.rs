@@ -342,6 +342,14 @@ pub(crate) fn pattern_matches(pattern: &str, id: &str) -> bool {
     }
 }
 
+/// Label of `id` in a labelled list; falls back to the id itself.
+fn label_in(list: &[Labelled], id: &str) -> Text {
+    list.iter()
+        .find(|x| x.id == id)
+        .map(|x| x.label.clone())
+        .unwrap_or_else(|| Text::new(id, id))
+}
+
 impl Catalogue {
     /// The current shipped catalogue.
     pub fn latest() -> &'static Catalogue {
@@ -417,19 +425,11 @@ impl Catalogue {
     }
 
     pub(crate) fn dimension_label(&self, d: &str) -> Text {
-        self.dimensions
-            .iter()
-            .find(|x| x.id == d)
-            .map(|x| x.label.clone())
-            .unwrap_or_else(|| Text::new(d, d))
+        label_in(&self.dimensions, d)
     }
 
     pub(crate) fn section_label(&self, s: &str) -> Text {
-        self.sections
-            .iter()
-            .find(|x| x.id == s)
-            .map(|x| x.label.clone())
-            .unwrap_or_else(|| Text::new(s, s))
+        label_in(&self.sections, s)
     }
 
     pub fn liability(&self, kind: &str) -> Option<&LiabilitySpec> {
@@ -841,14 +841,8 @@ mod tests {
             child.iter().all(|e| e.grade_child != Some(Grade::W)),
             "no weak tier"
         );
-        for id in ["ilo.d3.7", "ilo.d4.6"] {
-            assert_eq!(
-                cat.entry(id).unwrap().grade_child,
-                None,
-                "{id} absent for children"
-            );
-        }
-        for id in [
+        let absent = ["ilo.d3.7", "ilo.d4.6"];
+        let strong = [
             "ilo.d2.7",
             "ilo.d5.11",
             "ilo.d2.2",
@@ -857,21 +851,30 @@ mod tests {
             "ilo.d5.6",
             "ilo.d5.12",
             "ilo.d1.10",
-        ] {
-            assert_eq!(
-                cat.entry(id).unwrap().grade_child,
-                Some(Grade::S),
-                "{id} strong for children"
-            );
-        }
-        for id in [
+        ];
+        let weak_to_medium = [
             "ilo.d3.15",
             "ilo.d3.16",
             "ilo.d4.9",
             "ilo.d5.15",
             "ilo.d6.6",
             "ilo.d6.7",
-        ] {
+        ];
+        for id in absent {
+            assert_eq!(
+                cat.entry(id).unwrap().grade_child,
+                None,
+                "{id} absent for children"
+            );
+        }
+        for id in strong {
+            assert_eq!(
+                cat.entry(id).unwrap().grade_child,
+                Some(Grade::S),
+                "{id} strong for children"
+            );
+        }
+        for id in weak_to_medium {
             assert_eq!(cat.entry(id).unwrap().grade, Some(Grade::W));
             assert_eq!(
                 cat.entry(id).unwrap().grade_child,
@@ -880,24 +883,7 @@ mod tests {
             );
         }
         // Everything else keeps its adult grade.
-        let changed = [
-            "ilo.d2.7",
-            "ilo.d5.11",
-            "ilo.d2.2",
-            "ilo.d2.4",
-            "ilo.d5.5",
-            "ilo.d5.6",
-            "ilo.d5.12",
-            "ilo.d1.10",
-            "ilo.d3.15",
-            "ilo.d3.16",
-            "ilo.d4.9",
-            "ilo.d5.15",
-            "ilo.d6.6",
-            "ilo.d6.7",
-            "ilo.d3.7",
-            "ilo.d4.6",
-        ];
+        let changed = [&strong[..], &weak_to_medium[..], &absent[..]].concat();
         for e in cat
             .entries_of(Kind::IloEc)
             .filter(|e| !changed.contains(&e.id.as_str()))

@@ -41,6 +41,17 @@ pub struct Reevaluation {
     pub diff: EvaluationDiff,
 }
 
+/// Each evaluator's verdict, by name.
+fn verdicts_of(e: &Evaluation) -> [(&'static str, Verdict); 4] {
+    let v = &e.evaluators;
+    [
+        ("ilo_ec", v.ilo_ec.verdict),
+        ("palermo", v.palermo.verdict),
+        ("forced_labour", v.forced_labour.verdict),
+        ("non_punishment", v.non_punishment.verdict),
+    ]
+}
+
 /// Compares two evaluations (normally of the same answers under two catalogue versions).
 pub fn diff(before: &Evaluation, after: &Evaluation) -> EvaluationDiff {
     let outcome = (before.outcome != after.outcome).then_some(Change {
@@ -60,32 +71,11 @@ pub fn diff(before: &Evaluation, after: &Evaluation) -> EvaluationDiff {
             );
         }
     }
-    let verdict_pairs = [
-        (
-            "ilo_ec",
-            before.evaluators.ilo_ec.verdict,
-            after.evaluators.ilo_ec.verdict,
-        ),
-        (
-            "palermo",
-            before.evaluators.palermo.verdict,
-            after.evaluators.palermo.verdict,
-        ),
-        (
-            "forced_labour",
-            before.evaluators.forced_labour.verdict,
-            after.evaluators.forced_labour.verdict,
-        ),
-        (
-            "non_punishment",
-            before.evaluators.non_punishment.verdict,
-            after.evaluators.non_punishment.verdict,
-        ),
-    ];
-    let verdicts: BTreeMap<String, Change<Verdict>> = verdict_pairs
+    let verdicts: BTreeMap<String, Change<Verdict>> = verdicts_of(before)
         .into_iter()
-        .filter(|(_, b, a)| b != a)
-        .map(|(k, b, a)| {
+        .zip(verdicts_of(after))
+        .filter(|((_, b), (_, a))| b != a)
+        .map(|((k, b), (_, a))| {
             (
                 k.to_string(),
                 Change {

@@ -175,52 +175,33 @@ fn core(cat: &Catalogue, present: &BTreeSet<String>, age: AgeStatus) -> Core {
     let fl = forced_labour::assess(cat, &facts);
     let pal = palermo::assess(cat, &facts, age, &fl);
     let act = pal.act.present;
+    // One indicator list scored, and the outcome it grades to: the child list under the
+    // child rules (Palermo 3(c)), the adult list under the adult ones.
+    let scored = |list: IndicatorList| {
+        let child = list == IndicatorList::Child;
+        let p = ilo::score(cat, &facts, list, act);
+        let palermo_met = if child {
+            pal.child_rule_met
+        } else {
+            pal.adult_rule_met
+        };
+        let o = grade(cat, &facts, p.combination_met, palermo_met, child, act);
+        (p, o)
+    };
     let (primary, child_list, outcome, adult_outcome, child_outcome) = match age {
         AgeStatus::Adult => {
-            let p = ilo::score(cat, &facts, IndicatorList::Adult, act);
-            let o = grade(
-                cat,
-                &facts,
-                p.combination_met,
-                pal.adult_rule_met,
-                false,
-                act,
-            );
+            let (p, o) = scored(IndicatorList::Adult);
             (p, None, o, None, None)
         }
         AgeStatus::Child => {
-            let p = ilo::score(cat, &facts, IndicatorList::Child, act);
-            let o = grade(
-                cat,
-                &facts,
-                p.combination_met,
-                pal.child_rule_met,
-                true,
-                act,
-            );
+            let (p, o) = scored(IndicatorList::Child);
             (p, None, o, None, None)
         }
         AgeStatus::Unknown => {
             // Adult rules decide; the child rules can raise the outcome to "possible victim"
             // at most, with the age listed as the question that could settle it (design §8.11).
-            let p = ilo::score(cat, &facts, IndicatorList::Adult, act);
-            let c = ilo::score(cat, &facts, IndicatorList::Child, act);
-            let oa = grade(
-                cat,
-                &facts,
-                p.combination_met,
-                pal.adult_rule_met,
-                false,
-                act,
-            );
-            let oc = grade(
-                cat,
-                &facts,
-                c.combination_met,
-                pal.child_rule_met,
-                true,
-                act,
-            );
+            let (p, oa) = scored(IndicatorList::Adult);
+            let (c, oc) = scored(IndicatorList::Child);
             let o = oa.max(oc.min(Outcome::PossibleVictim));
             (p, Some(c), o, Some(oa), Some(oc))
         }

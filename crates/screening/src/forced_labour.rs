@@ -67,6 +67,14 @@ pub(crate) fn element_list(cat: &Catalogue, g: &ElementGroup, lang: Lang) -> Str
         .join("; ")
 }
 
+/// "Name: the elements found." in both languages (`name` is English, Indonesian).
+pub(crate) fn found_line(cat: &Catalogue, name: (&str, &str), g: &ElementGroup) -> Text {
+    t!(
+        format!("{}: {}.", name.0, element_list(cat, g, Lang::En)),
+        format!("{}: {}.", name.1, element_list(cat, g, Lang::Id)),
+    )
+}
+
 pub(crate) fn reasoning(cat: &Catalogue, e: &ForcedLabourEvaluation) -> Lines {
     let mut lines = Lines::default();
     lines.push(match e.verdict {
@@ -88,29 +96,13 @@ pub(crate) fn reasoning(cat: &Catalogue, e: &ForcedLabourEvaluation) -> Lines {
             )
         }
     });
-    if e.involuntariness.present {
-        lines.push(t!(
-            format!(
-                "Involuntariness: {}.",
-                element_list(cat, &e.involuntariness, Lang::En)
-            ),
-            format!(
-                "Ketidaksukarelaan: {}.",
-                element_list(cat, &e.involuntariness, Lang::Id)
-            ),
-        ));
-    }
-    if e.penalty.present {
-        lines.push(t!(
-            format!(
-                "Menace of penalty: {}.",
-                element_list(cat, &e.penalty, Lang::En)
-            ),
-            format!(
-                "Ancaman hukuman: {}.",
-                element_list(cat, &e.penalty, Lang::Id)
-            ),
-        ));
+    for (name, g) in [
+        (("Involuntariness", "Ketidaksukarelaan"), &e.involuntariness),
+        (("Menace of penalty", "Ancaman hukuman"), &e.penalty),
+    ] {
+        if g.present {
+            lines.push(found_line(cat, name, g));
+        }
     }
     lines
 }

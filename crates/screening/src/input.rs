@@ -331,21 +331,24 @@ fn parse_answer(id: &str, v: &Value) -> Result<Answer, ScreeningError> {
             })
         }
     };
-    let note = match obj.get("note") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            return Err(ScreeningError::InvalidInput {
-                path: format!("{path}.note"),
-                reason: "expected a string".into(),
-            })
-        }
-    };
+    let note = note_field(obj, &path)?;
     Ok(Answer {
         value,
         source,
         note,
     })
+}
+
+/// The optional `note` of the object at `path`: absent, null or a string.
+fn note_field(obj: &Map<String, Value>, path: &str) -> Result<Option<String>, ScreeningError> {
+    match obj.get("note") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ScreeningError::InvalidInput {
+            path: format!("{path}.note"),
+            reason: "expected a string".into(),
+        }),
+    }
 }
 
 fn parse_liability(index: usize, v: &Value) -> Result<Liability, ScreeningError> {
@@ -388,16 +391,7 @@ fn parse_liability(index: usize, v: &Value) -> Result<Liability, ScreeningError>
                     })
                 }
             };
-            let note = match obj.get("note") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(_) => {
-                    return Err(ScreeningError::InvalidInput {
-                        path: format!("{path}.note"),
-                        reason: "expected a string".into(),
-                    })
-                }
-            };
+            let note = note_field(obj, &path)?;
             Ok(Liability { kind, nature, note })
         }
         _ => Err(ScreeningError::InvalidInput {

@@ -197,6 +197,21 @@ fn not_shown_reason(status: Outcome, shown: bool, open: usize) -> Text {
     )
 }
 
+/// A test's "not shown yet" reasoning (`test` is its name, English and Indonesian): never a
+/// finding that the person should be punished.
+fn not_shown(test: (&str, &str), why: Text) -> Text {
+    t!(
+        format!(
+            "{}: not shown yet — {}. This is not a finding that the person should be punished.",
+            test.0, why.en
+        ),
+        format!(
+            "{}: belum terlihat — {}. Ini bukan kesimpulan bahwa orang ini harus dihukum.",
+            test.1, why.id
+        ),
+    )
+}
+
 fn compulsion_test(
     cat: &Catalogue,
     facts: &Facts,
@@ -246,13 +261,10 @@ fn compulsion_test(
             format!("Compulsion test (Law 21/2007 Art. 18): linked if the person is identified as a victim — the answers show compulsion: {}; but the screening outcome is 'possible victim'.", shown_as(Lang::En)),
             format!("Uji paksaan (UU 21/2007 Pasal 18): terkait bila orang ini diidentifikasi sebagai korban — jawaban menunjukkan paksaan: {}; tetapi hasil penapisan masih 'kemungkinan korban'.", shown_as(Lang::Id)),
         ),
-        _ => {
-            let why = not_shown_reason(status, l.shown, l.open.len());
-            t!(
-                format!("Compulsion test (Law 21/2007 Art. 18): not shown yet — {}. This is not a finding that the person should be punished.", why.en),
-                format!("Uji paksaan (UU 21/2007 Pasal 18): belum terlihat — {}. Ini bukan kesimpulan bahwa orang ini harus dihukum.", why.id),
-            )
-        }
+        _ => not_shown(
+            ("Compulsion test (Law 21/2007 Art. 18)", "Uji paksaan (UU 21/2007 Pasal 18)"),
+            not_shown_reason(status, l.shown, l.open.len()),
+        ),
     };
     LinkTest {
         verdict,
@@ -298,13 +310,13 @@ fn consequence_test(
             format!("Direct-consequence test (OHCHR Principle 7 / Guideline 4.5; ACTIP Art. 14(7)): linked if the person is identified as a victim{}.", if text_covers { " (the texts name entry and residence expressly)".to_string() } else { format!(" — the liability arose from the situation: {}", labels_of(cat, &l.answers, Lang::En)) }),
             format!("Uji akibat langsung (Prinsip 7 / Pedoman 4.5 OHCHR; ACTIP Pasal 14(7)): terkait bila orang ini diidentifikasi sebagai korban{}.", if text_covers { " (teks tersebut secara tegas menyebut masuk dan tinggal)".to_string() } else { format!(" — kewajiban ini timbul dari situasinya: {}", labels_of(cat, &l.answers, Lang::Id)) }),
         ),
-        _ => {
-            let why = not_shown_reason(status, shown, l.open.len());
-            t!(
-                format!("Direct-consequence test (OHCHR Principle 7 / Guideline 4.5; ACTIP Art. 14(7)): not shown yet — {}. This is not a finding that the person should be punished.", why.en),
-                format!("Uji akibat langsung (Prinsip 7 / Pedoman 4.5 OHCHR; ACTIP Pasal 14(7)): belum terlihat — {}. Ini bukan kesimpulan bahwa orang ini harus dihukum.", why.id),
-            )
-        }
+        _ => not_shown(
+            (
+                "Direct-consequence test (OHCHR Principle 7 / Guideline 4.5; ACTIP Art. 14(7))",
+                "Uji akibat langsung (Prinsip 7 / Pedoman 4.5 OHCHR; ACTIP Pasal 14(7))",
+            ),
+            not_shown_reason(status, shown, l.open.len()),
+        ),
     };
     LinkTest {
         verdict,

@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Catalogue, Kind};
 use crate::facts::{union, Facts};
-use crate::forced_labour::{element_list, ForcedLabourEvaluation};
+use crate::forced_labour::{found_line, ForcedLabourEvaluation};
 use crate::model::{AgeStatus, ElementGroup, FoundElement, Verdict};
-use crate::text::{t, Lang, Lines};
+use crate::text::{t, Lines};
 
 pub(crate) const PURPOSE_FORCED_LABOUR: &str = "pal.purpose.forced_labour_or_services";
 pub(crate) const KNEW_NATURE_OF_WORK: &str = "role.knew_nature_of_work";
@@ -163,10 +163,7 @@ fn element_line(
     optional: bool,
 ) -> crate::text::Text {
     if g.present {
-        t!(
-            format!("{}: {}.", name.0, element_list(cat, g, Lang::En)),
-            format!("{}: {}.", name.1, element_list(cat, g, Lang::Id)),
-        )
+        found_line(cat, name, g)
     } else if optional {
         t!(
             format!("{}: none recorded (not required for a child).", name.0),

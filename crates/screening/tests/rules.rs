@@ -15,6 +15,11 @@ fn screen(age: Option<u8>, present: &[&str]) -> Evaluation {
     evaluate(&input(age, present)).unwrap()
 }
 
+/// The positivity pattern (`a`…`d`) that made ILO/EC dimension `d` positive.
+fn rule<'a>(e: &'a Evaluation, d: &str) -> Option<&'a str> {
+    e.evaluators.ilo_ec.dimensions[d].rule.as_deref()
+}
+
 fn has_flag(e: &Evaluation, code: FlagCode) -> bool {
     e.flags.iter().any(|f| f.code == code)
 }
@@ -43,24 +48,15 @@ fn ilo_single_strong_is_not_enough() {
 #[test]
 fn ilo_strong_plus_weak_is_enough() {
     let e = screen(Some(30), &["ilo.d5.4", "ilo.d5.15"]);
-    assert_eq!(
-        e.evaluators.ilo_ec.dimensions["d5"].rule.as_deref(),
-        Some("b")
-    );
+    assert_eq!(rule(&e, "d5"), Some("b"));
 }
 
 #[test]
 fn ilo_three_medium_or_two_medium_and_a_weak() {
     let e = screen(Some(30), &["ilo.d1.2", "ilo.d1.3", "ilo.d1.5"]);
-    assert_eq!(
-        e.evaluators.ilo_ec.dimensions["d1"].rule.as_deref(),
-        Some("c")
-    );
+    assert_eq!(rule(&e, "d1"), Some("c"));
     let e = screen(Some(30), &["ilo.d1.2", "ilo.d1.3", "ilo.d1.10"]);
-    assert_eq!(
-        e.evaluators.ilo_ec.dimensions["d1"].rule.as_deref(),
-        Some("d")
-    );
+    assert_eq!(rule(&e, "d1"), Some("d"));
 }
 
 #[test]
@@ -89,10 +85,7 @@ fn ilo_child_list_grades_forced_criminality_strong() {
     // §2.6: forced into illicit activities and forced tasks are S for children.
     let e = screen(Some(16), &["ilo.d5.5", "ilo.d5.6"]);
     assert_eq!(e.evaluators.ilo_ec.list, IndicatorList::Child);
-    assert_eq!(
-        e.evaluators.ilo_ec.dimensions["d5"].rule.as_deref(),
-        Some("a")
-    );
+    assert_eq!(rule(&e, "d5"), Some("a"));
 }
 
 #[test]

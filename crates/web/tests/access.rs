@@ -479,6 +479,14 @@ async fn route_role_site_matrix() {
                 problems.push(String::new());
             }
             let body = res.text();
+            // Each of `secrets` that the body shows, as a problem.
+            let shown = |secrets: &[&str], what: &str| -> Vec<String> {
+                secrets
+                    .iter()
+                    .filter(|s| body.contains(**s))
+                    .map(|s| format!("{what} {s:?}"))
+                    .collect()
+            };
             // Unauthenticated: pages go to the sign-in page, the API answers problem+json.
             if who == Who::Anon && is_redirect(got) && !r.path.starts_with("/lang/") {
                 let loc = res.header("location").unwrap_or("");
@@ -516,7 +524,7 @@ async fn route_role_site_matrix() {
             }
             // The police liaison sees the minimal record only.
             if who == Who::Police && read_action(r).is_some() && got == 200 {
-                for secret in [
+                let secrets = [
                     OWN_NIK,
                     OWN_NIK_MASKED,
                     OWN_PASSPORT,
@@ -526,11 +534,8 @@ async fn route_role_site_matrix() {
                     OWN_ALIAS,
                     OWN_REGENCY,
                     OWN_BIRTH,
-                ] {
-                    if body.contains(secret) {
-                        problems.push(format!("minimal view shows {secret:?}"));
-                    }
-                }
+                ];
+                problems.extend(shown(&secrets, "minimal view shows"));
             }
             // Full readers see identifiers masked unless they ask to reveal them.
             if matches!(
@@ -544,7 +549,7 @@ async fn route_role_site_matrix() {
             }
             // Statistics carry no personal data.
             if is_stats(r) && got == 200 {
-                for secret in [
+                let secrets = [
                     OWN_NAME,
                     OTHER_NAME,
                     env.own_case.as_str(),
@@ -558,11 +563,8 @@ async fn route_role_site_matrix() {
                     OWN_NOTES,
                     OTHER_NOTES,
                     OWN_BIRTH,
-                ] {
-                    if body.contains(secret) {
-                        problems.push(format!("statistics show {secret:?}"));
-                    }
-                }
+                ];
+                problems.extend(shown(&secrets, "statistics show"));
             }
             if !problems.is_empty() {
                 let note = problems

@@ -35,6 +35,13 @@ fn js(name: impl Into<String>, v: Value) -> Bad {
     bad(name, JSON, v.to_string())
 }
 
+/// `{"full_name": "Ani"}` with one more field, set to `value`.
+fn ani(name: impl Into<String>, field: &str, value: Value) -> Bad {
+    let mut o = json!({"full_name": "Ani"});
+    o[field] = value;
+    js(name, o)
+}
+
 /// Bodies that neither a registration nor an edit may accept.
 fn common_bad() -> Vec<Bad> {
     let big = "A".repeat(BIG);
@@ -42,32 +49,20 @@ fn common_bad() -> Vec<Bad> {
         bad("malformed JSON", JSON, r#"{"full_name": "Ani","#),
         bad("trailing garbage", JSON, r#"{"full_name": "Ani"} x"#),
         bad("single quotes", JSON, "{'full_name': 'Ani'}"),
-        js("age is a string", json!({"full_name": "Ani", "age": "x"})),
-        js("age is negative", json!({"full_name": "Ani", "age": -1})),
-        js("age overflows", json!({"full_name": "Ani", "age": 70000})),
-        js("age is a float", json!({"full_name": "Ani", "age": 20.5})),
-        js("age out of range", json!({"full_name": "Ani", "age": 121})),
-        js(
-            "phones is a number",
-            json!({"full_name": "Ani", "phones": 5}),
-        ),
-        js(
-            "phones holds numbers",
-            json!({"full_name": "Ani", "phones": [5]}),
-        ),
-        js(
-            "aliases is a string",
-            json!({"full_name": "Ani", "aliases": {"a": 1}}),
-        ),
+        ani("age is a string", "age", json!("x")),
+        ani("age is negative", "age", json!(-1)),
+        ani("age overflows", "age", json!(70000)),
+        ani("age is a float", "age", json!(20.5)),
+        ani("age out of range", "age", json!(121)),
+        ani("phones is a number", "phones", json!(5)),
+        ani("phones holds numbers", "phones", json!([5])),
+        ani("aliases is a string", "aliases", json!({"a": 1})),
         js("full_name is a number", json!({"full_name": 7})),
         js("full_name is null", json!({"full_name": null})),
         js("full_name missing", json!({"sex": "F"})),
         js("full_name blank", json!({"full_name": "   "})),
-        js(
-            "unknown field",
-            json!({"full_name": "Ani", "favourite_colour": "red"}),
-        ),
-        js("unknown field (id)", json!({"full_name": "Ani", "id": "x"})),
+        ani("unknown field", "favourite_colour", json!("red")),
+        ani("unknown field (id)", "id", json!("x")),
         bad(
             "invalid UTF-8",
             JSON,
@@ -124,47 +119,21 @@ fn common_bad() -> Vec<Bad> {
                 "]".repeat(5000)
             ),
         ),
-        js(
-            "NIK with letters",
-            json!({"full_name": "Ani", "nik": "32041052019800AB"}),
-        ),
-        js(
-            "NIK too short",
-            json!({"full_name": "Ani", "nik": "320410520198"}),
-        ),
-        js(
-            "NIK impossible date",
-            json!({"full_name": "Ani", "nik": "3204103302980001"}),
-        ),
-        js(
-            "NIK zero serial",
-            json!({"full_name": "Ani", "nik": "3204105201980000"}),
-        ),
-        js(
-            "birth date 2026-02-30",
-            json!({"full_name": "Ani", "birth_date": "2026-02-30"}),
-        ),
-        js(
+        ani("NIK with letters", "nik", json!("32041052019800AB")),
+        ani("NIK too short", "nik", json!("320410520198")),
+        ani("NIK impossible date", "nik", json!("3204103302980001")),
+        ani("NIK zero serial", "nik", json!("3204105201980000")),
+        ani("birth date 2026-02-30", "birth_date", json!("2026-02-30")),
+        ani(
             "birth date in the future",
-            json!({"full_name": "Ani", "birth_date": "2999-01-01"}),
+            "birth_date",
+            json!("2999-01-01"),
         ),
-        js(
-            "birth date not a date",
-            json!({"full_name": "Ani", "birth_date": "yesterday"}),
-        ),
-        js("sex unknown", json!({"full_name": "Ani", "sex": "X"})),
-        js(
-            "nationality not a code",
-            json!({"full_name": "Ani", "nationality": "Indonesia"}),
-        ),
-        js(
-            "passport not a passport",
-            json!({"full_name": "Ani", "passport_no": "!!"}),
-        ),
-        js(
-            "phone not a phone",
-            json!({"full_name": "Ani", "phones": ["call me"]}),
-        ),
+        ani("birth date not a date", "birth_date", json!("yesterday")),
+        ani("sex unknown", "sex", json!("X")),
+        ani("nationality not a code", "nationality", json!("Indonesia")),
+        ani("passport not a passport", "passport_no", json!("!!")),
+        ani("phone not a phone", "phones", json!(["call me"])),
     ];
     // A huge string in every person field (under the body limit, over any field limit).
     for field in [
@@ -177,17 +146,11 @@ fn common_bad() -> Vec<Bad> {
         "origin_province",
         "origin_regency",
     ] {
-        let mut o = json!({"full_name": "Ani"});
-        o[field] = json!(big);
-        v.push(js(format!("huge {field}"), o));
+        v.push(ani(format!("huge {field}"), field, json!(big)));
     }
     for field in ["aliases", "phones", "languages"] {
-        let mut o = json!({"full_name": "Ani"});
-        o[field] = json!([big]);
-        v.push(js(format!("huge {field}"), o));
-        let mut o = json!({"full_name": "Ani"});
-        o[field] = json!(vec!["ab"; 5000]);
-        v.push(js(format!("5000 {field}"), o));
+        v.push(ani(format!("huge {field}"), field, json!([big])));
+        v.push(ani(format!("5000 {field}"), field, json!(vec!["ab"; 5000])));
     }
     v
 }
@@ -200,54 +163,40 @@ fn registration_bad() -> Vec<Bad> {
     let big = "A".repeat(BIG);
     let mut v = common_bad();
     v.extend([
-        js(
-            "arrived_on 2026-02-30",
-            json!({"full_name": "Ani", "arrived_on": "2026-02-30"}),
-        ),
-        js(
+        ani("arrived_on 2026-02-30", "arrived_on", json!("2026-02-30")),
+        ani(
             "arrived_on in the future",
-            json!({"full_name": "Ani", "arrived_on": "2999-01-01"}),
+            "arrived_on",
+            json!("2999-01-01"),
         ),
-        js(
-            "arrival route unknown",
-            json!({"full_name": "Ani", "arrival_route": "teleport"}),
-        ),
-        js("site unknown", json!({"full_name": "Ani", "site": "XXX"})),
-        js("site not mine", json!({"full_name": "Ani", "site": "BKK"})),
+        ani("arrival route unknown", "arrival_route", json!("teleport")),
+        ani("site unknown", "site", json!("XXX")),
+        ani("site not mine", "site", json!("BKK")),
         bad(
             "duplicate field",
             JSON,
             r#"{"full_name": "Ani", "full_name": "Budi"}"#,
         ),
-        js(
-            "notes too long",
-            json!({"full_name": "Ani", "notes": "n".repeat(10_001)}),
-        ),
-        js("huge notes", json!({"full_name": "Ani", "notes": big})),
-        js("huge site", json!({"full_name": "Ani", "site": big})),
-        js(
-            "huge arrival route",
-            json!({"full_name": "Ani", "arrival_route": big}),
-        ),
-        js(
-            "huge arrived_on",
-            json!({"full_name": "Ani", "arrived_on": big}),
-        ),
-        js(
-            "encounter not an object",
-            json!({"full_name": "Ani", "encounter": 5}),
-        ),
-        js(
+        ani("notes too long", "notes", json!("n".repeat(10_001))),
+        ani("huge notes", "notes", json!(big)),
+        ani("huge site", "site", json!(big)),
+        ani("huge arrival route", "arrival_route", json!(big)),
+        ani("huge arrived_on", "arrived_on", json!(big)),
+        ani("encounter not an object", "encounter", json!(5)),
+        ani(
             "encounter with an unknown field",
-            json!({"full_name": "Ani", "encounter": {"site": "PNH", "x": 1}}),
+            "encounter",
+            json!({"site": "PNH", "x": 1}),
         ),
-        js(
+        ani(
             "encounter with a bad date",
-            json!({"full_name": "Ani", "encounter": {"arrived_on": "2026-02-30"}}),
+            "encounter",
+            json!({"arrived_on": "2026-02-30"}),
         ),
-        js(
+        ani(
             "confirm_warnings a string",
-            json!({"full_name": "Ani", "confirm_warnings": "yes"}),
+            "confirm_warnings",
+            json!("yes"),
         ),
         js(
             "NIK disagreeing with sex, unconfirmed",
@@ -261,21 +210,16 @@ fn registration_bad() -> Vec<Bad> {
 fn update_bad() -> Vec<Bad> {
     let mut v = common_bad();
     v.extend([
-        js(
-            "version a string",
-            json!({"full_name": "Ani", "version": "x"}),
-        ),
-        js(
-            "version a float",
-            json!({"full_name": "Ani", "version": 1.5}),
-        ),
-        js("version stale", json!({"full_name": "Ani", "version": 0})),
-        js(
+        ani("version a string", "version", json!("x")),
+        ani("version a float", "version", json!(1.5)),
+        ani("version stale", "version", json!(0)),
+        ani(
             "confirm_warnings a string",
-            json!({"full_name": "Ani", "confirm_warnings": "yes"}),
+            "confirm_warnings",
+            json!("yes"),
         ),
-        js("arrival fields", json!({"full_name": "Ani", "site": "PNH"})),
-        js("notes", json!({"full_name": "Ani", "notes": "x"})),
+        ani("arrival fields", "site", json!("PNH")),
+        ani("notes", "notes", json!("x")),
         js(
             "NIK disagreeing with sex, unconfirmed",
             json!({"full_name": "Ani", "sex": "M", "nik": "3204105201980001"}),
@@ -382,16 +326,18 @@ async fn valid_registration_and_confirmed_warnings() {
     let env = setup().await;
     let token = env.creds(Who::Registrar).token.clone();
     let before = env.person_count().await;
-
-    let res = env
-        .send(bearer_json(
+    let post = async |body: &Value| {
+        env.send(bearer_json(
             "POST",
             "/api/v1/people",
             &token,
-            json!({"full_name": "Ani Suryani", "sex": "F", "phones": ["0812 1111 2222"]})
-                .to_string(),
+            body.to_string(),
         ))
-        .await;
+        .await
+    };
+
+    let res =
+        post(&json!({"full_name": "Ani Suryani", "sex": "F", "phones": ["0812 1111 2222"]})).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
     let v = res.json();
     let case = v["case_number"].as_str().expect("case_number");
@@ -412,15 +358,10 @@ async fn valid_registration_and_confirmed_warnings() {
     );
     assert_eq!(env.person_count().await, before + 1);
     // Case numbers count up per site and year.
-    let res = env
-        .send(bearer_json(
-            "POST",
-            "/api/v1/people",
-            &token,
-            json!({"full_name": "Budi", "encounter": {"site": "PNH", "arrival_route": "referral"}})
-                .to_string(),
-        ))
-        .await;
+    let res = post(
+        &json!({"full_name": "Budi", "encounter": {"site": "PNH", "arrival_route": "referral"}}),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
     let next = res.json()["case_number"].as_str().unwrap_or("").to_string();
     let n = |c: &str| c.rsplit('-').next().and_then(|s| s.parse::<u32>().ok());
@@ -433,14 +374,7 @@ async fn valid_registration_and_confirmed_warnings() {
         "birth_date": "1998-01-12",
         "nik": "3204105201980101",
     });
-    let res = env
-        .send(bearer_json(
-            "POST",
-            "/api/v1/people",
-            &token,
-            mismatch.to_string(),
-        ))
-        .await;
+    let res = post(&mismatch).await;
     assert_eq!(
         res.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -456,14 +390,7 @@ async fn valid_registration_and_confirmed_warnings() {
 
     let mut confirmed = mismatch.clone();
     confirmed["confirm_warnings"] = json!(true);
-    let res = env
-        .send(bearer_json(
-            "POST",
-            "/api/v1/people",
-            &token,
-            confirmed.to_string(),
-        ))
-        .await;
+    let res = post(&confirmed).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
     assert_eq!(res.json()["warnings"][0]["code"], "nik_sex_mismatch");
     assert_eq!(env.person_count().await, before + 3);
@@ -471,10 +398,12 @@ async fn valid_registration_and_confirmed_warnings() {
     // The same for an edit.
     let uri = format!("/api/v1/people/{}", env.own_id);
     let version = env.version_of(&env.own_id).await;
+    let put = async |body: &Value| {
+        env.send(bearer_json("PUT", &uri, &token, body.to_string()))
+            .await
+    };
     let edit = json!({"full_name": OWN_NAME, "sex": "M", "birth_date": OWN_BIRTH, "nik": OWN_NIK, "version": version});
-    let res = env
-        .send(bearer_json("PUT", &uri, &token, edit.to_string()))
-        .await;
+    let res = put(&edit).await;
     assert_eq!(
         res.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -485,15 +414,11 @@ async fn valid_registration_and_confirmed_warnings() {
     assert_eq!(env.version_of(&env.own_id).await, version);
     let mut edit = edit;
     edit["confirm_warnings"] = json!(true);
-    let res = env
-        .send(bearer_json("PUT", &uri, &token, edit.to_string()))
-        .await;
+    let res = put(&edit).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     assert_eq!(res.json()["version"], version + 1);
     // Resending the old version is a conflict.
-    let res = env
-        .send(bearer_json("PUT", &uri, &token, edit.to_string()))
-        .await;
+    let res = put(&edit).await;
     assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text());
     assert_eq!(res.content_type(), "application/problem+json");
 

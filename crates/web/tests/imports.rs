@@ -62,24 +62,19 @@ async fn preview_then_confirm_once() {
         .unwrap()
         .to_string();
 
+    // Confirming the previewed upload, as `who`.
+    let confirm = async |who: &Creds| {
+        let form = [("csrf", who.csrf.as_str()), ("token", token.as_str())];
+        env.send(session_form("/imports/confirm", &who.session, &form))
+            .await
+    };
+
     // Someone else cannot confirm this upload.
     let cw = env.creds(Who::Caseworker).clone();
-    let res = env
-        .send(session_form(
-            "/imports/confirm",
-            &cw.session,
-            &[("csrf", cw.csrf.as_str()), ("token", token.as_str())],
-        ))
-        .await;
+    let res = confirm(&cw).await;
     assert_eq!(res.status, 404);
 
-    let res = env
-        .send(session_form(
-            "/imports/confirm",
-            &reg.session,
-            &[("csrf", reg.csrf.as_str()), ("token", token.as_str())],
-        ))
-        .await;
+    let res = confirm(&reg).await;
     // The import runs in the background; its page shows progress, then the report.
     assert_eq!(res.status, 303, "{}", res.text());
     let job = res.header("location").expect("job page").to_string();
@@ -102,13 +97,7 @@ async fn preview_then_confirm_once() {
     assert_eq!(env.person_count().await, before + 1);
 
     // The token is used up.
-    let res = env
-        .send(session_form(
-            "/imports/confirm",
-            &reg.session,
-            &[("csrf", reg.csrf.as_str()), ("token", token.as_str())],
-        ))
-        .await;
+    let res = confirm(&reg).await;
     assert_eq!(res.status, 404);
 
     // The batch is listed; an administrator reverts it and the person it registered is gone.
@@ -126,22 +115,18 @@ async fn preview_then_confirm_once() {
         .and_then(|a| a.split('"').next())
         .expect("a revert button")
         .to_string();
-    let res = env
-        .send(session_form(
+    let revert = async || {
+        env.send(session_form(
             &action,
             &admin.session,
             &[("csrf", admin.csrf.as_str())],
         ))
-        .await;
+        .await
+    };
+    let res = revert().await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(attr(&res.text(), "data-removed").as_deref(), Some("1"));
     assert_eq!(env.person_count().await, before);
-    let again = env
-        .send(session_form(
-            &action,
-            &admin.session,
-            &[("csrf", admin.csrf.as_str())],
-        ))
-        .await;
+    let again = revert().await;
     assert_eq!(again.status, 409);
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
+use pulang_matching::RawRecord;
 
 #[derive(Parser)]
 struct Opts {
@@ -29,36 +30,12 @@ fn main() -> anyhow::Result<()> {
     let data = o.out.with_extension("csv");
     let truth = PathBuf::from(format!("{}_truth.csv", o.out.display()));
     let mut w = csv::Writer::from_path(&data).with_context(|| format!("{}", data.display()))?;
-    w.write_record([
-        "record_id",
-        "source",
-        "full_name",
-        "sex",
-        "birth_date",
-        "age",
-        "phone",
-        "passport_no",
-        "nik",
-        "origin_province",
-        "address",
-    ])?;
+    w.write_record(RawRecord::COLUMNS)?;
     let mut t = csv::Writer::from_path(&truth).with_context(|| format!("{}", truth.display()))?;
     t.write_record(["record_id", "entity"])?;
     for s in &recs {
         let r = &s.record;
-        w.write_record([
-            &r.id,
-            &r.source,
-            &r.full_name,
-            &r.sex,
-            &r.birth_date,
-            &r.age,
-            &r.phone,
-            &r.passport_no,
-            &r.nik,
-            &r.origin_province,
-            &r.address,
-        ])?;
+        w.write_record(r.fields())?;
         t.write_record([r.id.as_str(), &format!("p{}", s.entity)])?;
     }
     w.flush()?;

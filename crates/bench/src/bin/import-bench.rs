@@ -24,10 +24,10 @@ use clap::Parser;
 use pulang_app::domain::{BirthDate, EncounterDetails, PersonDetails, Validation};
 use pulang_app::import::{ImportReport, ImportRequest, RowOutcome};
 use pulang_app::{AccessScope, App, DataConfig};
+use pulang_bench::Prefill;
 use pulang_demo::SplitMix64;
 use pulang_store::{Actor, Keyring, Store};
 use rust_xlsxwriter::{Format, Workbook};
-use tokio::task::JoinSet;
 
 #[derive(Parser)]
 struct Opts {
@@ -93,7 +93,6 @@ fn to_cache(
 }
 
 const SITE: &str = "BEN";
-const PREFILL_BATCH: usize = 20_000;
 
 /// Who a list row really is: the person (the first arrival of their duplicate chain in the
 /// generated surge), or `None` for a broken row that must be rejected.
@@ -467,30 +466,9 @@ async fn main() -> anyhow::Result<()> {
             user_id: "bench".into(),
             username: "bench".into(),
         };
-        let mut set = JoinSet::new();
-        let mut out: Vec<Vec<(String, String)>> =
-            vec![Vec::new(); register.len().div_ceil(PREFILL_BATCH)];
-        // Two batches in flight: one is sealed while the writer inserts the other.
-        for (b, part) in register.chunks(PREFILL_BATCH).enumerate() {
-            if set.len() >= 2 {
-                let (b, ids) = set.join_next().await.context("a batch")???;
-                out[b] = ids;
-            }
-            let (store, actor, site, part) =
-                (store.clone(), actor.clone(), site.clone(), part.to_vec());
-            set.spawn(async move {
-                store
-                    .bulk_register_for_bench(&actor, &site, part)
-                    .await
-                    .map(|ids| (b, ids))
-            });
-        }
-        while let Some(r) = set.join_next().await {
-            let (b, ids) = r??;
-            out[b] = ids;
-        }
-        store.close().await;
-        let ids: Vec<(String, String)> = out.into_iter().flatten().collect();
+        let mut prefill = Prefill::new(store, actor, true);
+        prefill.write(&site, &register).await?;
+        let ids = prefill.finish().await?;
         if let Some(c) = &cache {
             to_cache(c, dir.path(), &ids)?;
         }

@@ -39,6 +39,7 @@ use anyhow::{anyhow, bail, Context};
 use clap::Parser;
 use pulang_app::domain::{EncounterDetails, PersonDetails, Role};
 use pulang_app::{AccessScope, App, DataConfig};
+use pulang_bench::Prefill;
 use pulang_demo::{surge, Arrival, Surge, JANUARY_2026};
 use pulang_store::date_str;
 use pulang_store::{Actor, Keyring, Store};
@@ -86,8 +87,6 @@ struct Opts {
 
 /// The replayed surge: its peak day has 5,200 arrivals, its first three days 6,400.
 const REPLAY_SCALE: f64 = 10.0;
-/// Register people written per bulk transaction.
-const PREFILL_BATCH: usize = 20_000;
 /// People generated per filler surge: bounds memory at a million.
 const PREFILL_CHUNK: usize = 100_000;
 /// Written last by the prefill: a kept directory without it is incomplete.
@@ -160,7 +159,7 @@ async fn prefill(cfg: &DataConfig, people: usize, seed: u64) -> anyhow::Result<S
     let t = Instant::now();
     let mut written = 0;
     let mut chunk = 0u64;
-    let mut set = JoinSet::new();
+    let mut prefill = Prefill::new(store, actor, false);
     while written < people {
         let rows = if chunk == 0 {
             // The replayed surge's days before the peak: the people who may come back.
@@ -186,27 +185,11 @@ async fn prefill(cfg: &DataConfig, people: usize, seed: u64) -> anyhow::Result<S
                 .filter(|(code, ..)| *code == site.code)
                 .map(|(_, d, e)| (d.clone(), e.clone()))
                 .collect();
-            for part in mine.chunks(PREFILL_BATCH) {
-                // Two batches in flight: one is sealed while the writer inserts the other.
-                if set.len() >= 2 {
-                    set.join_next().await.context("a batch")???;
-                }
-                let (store, actor, site, part) =
-                    (store.clone(), actor.clone(), site.clone(), part.to_vec());
-                set.spawn(async move {
-                    store
-                        .bulk_register_for_bench(&actor, &site, part)
-                        .await
-                        .map(|_| ())
-                });
-            }
+            prefill.write(site, &mine).await?;
         }
         eprintln!("  prefill: {written} people ({:.0} s)", secs(t));
     }
-    while let Some(r) = set.join_next().await {
-        r??;
-    }
-    store.close().await;
+    prefill.finish().await?;
     Ok(token)
 }
 

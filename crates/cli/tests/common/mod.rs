@@ -1,4 +1,8 @@
-//! Helpers shared by the `pulang import` tests: the real binary on a real data directory.
+//! Helpers shared by the tests that drive the real `pulang` binary. Each test binary uses a
+//! part of them.
+#![allow(dead_code)]
+
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -15,22 +19,55 @@ pub fn pulang(dir: &Path, args: &[&str]) -> Output {
         .expect("pulang runs")
 }
 
+/// Runs `cmd` to the end, feeding `stdin` if given (no standard input otherwise).
+pub fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
+    let mut child = cmd
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start pulang");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        // pulang may exit without reading (e.g. a usage error): a broken pipe is fine.
+        if let Err(e) = pipe.write_all(input.as_bytes()) {
+            assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe,
+                "writing stdin: {e}"
+            );
+        }
+    }
+    child.wait_with_output().expect("wait for pulang")
+}
+
+/// The arguments of `pulang site add`.
+pub fn site_add<'a>(code: &'a str, name: &'a str, timezone: &'a str) -> [&'a str; 8] {
+    [
+        "site",
+        "add",
+        "--code",
+        code,
+        "--name",
+        name,
+        "--timezone",
+        timezone,
+    ]
+}
+
+/// The arguments that add the site most tests use: PNH, KBRI Phnom Penh.
+pub fn add_pnh() -> [&'static str; 8] {
+    site_add("PNH", "KBRI Phnom Penh", "Asia/Phnom_Penh")
+}
+
 /// A fresh data directory with one site, PNH.
 pub fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let out = pulang(
-        dir.path(),
-        &[
-            "site",
-            "add",
-            "--code",
-            "PNH",
-            "--name",
-            "KBRI Phnom Penh",
-            "--timezone",
-            "Asia/Phnom_Penh",
-        ],
-    );
+    let out = pulang(dir.path(), &add_pnh());
     assert!(out.status.success());
     dir
 }
