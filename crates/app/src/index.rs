@@ -65,7 +65,7 @@ pub fn raw_record(id: &str, d: &PersonDetails) -> RawRecord {
         age: d.age.map(|a| a.to_string()).unwrap_or_default(),
         phone: d.phones.join(";"),
         passport_no: d.passport_no.clone().unwrap_or_default(),
-        nik: d.nik.clone().unwrap_or_default(),
+        nik: d.nik.as_ref().map(|n| n.to_string()).unwrap_or_default(),
         origin_province: d.origin_province.clone().unwrap_or_default(),
         address: d.origin_regency.clone().unwrap_or_default(),
     }

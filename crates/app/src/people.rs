@@ -112,7 +112,11 @@ impl App {
                     .map(|b| (today().year() - b.year()).clamp(0, 255) as u8)
             }),
             nationality: d.nationality.clone(),
-            nik: if minimal { None } else { m(&d.nik) },
+            nik: if minimal {
+                None
+            } else {
+                m(&d.nik.as_ref().map(|n| n.to_string()))
+            },
             passport_no: if minimal { None } else { m(&d.passport_no) },
             phones: if minimal { vec![] } else { d.phones.clone() },
             origin_province: d.origin_province.clone(),

@@ -990,7 +990,7 @@ mod tests {
             }
             if let Some(n) = &details.nik {
                 with_nik += 1;
-                let nik = Nik::parse(n).unwrap();
+                let nik = n;
                 if let Some(prov) = &details.origin_province {
                     assert_eq!(provinces::lookup(prov).unwrap().code, nik.province_code());
                 }

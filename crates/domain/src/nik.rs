@@ -206,6 +206,19 @@ impl std::fmt::Display for Nik {
     }
 }
 
+impl serde::Serialize for Nik {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Nik {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Nik::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 impl std::str::FromStr for Nik {
     type Err = NikError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -2,7 +2,8 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::{nik, passport, phone, provinces, ArrivalRoute, BirthDate, Sex};
+use crate::nik::{self, Nik};
+use crate::{passport, phone, provinces, ArrivalRoute, BirthDate, Sex};
 
 /// The personal details of a registered person: every field here except sex, nationality,
 /// origin and languages is personal data and is stored encrypted.
@@ -14,7 +15,7 @@ pub struct PersonDetails {
     pub birth_date: Option<BirthDate>,
     pub age: Option<u8>,
     pub nationality: String,
-    pub nik: Option<String>,
+    pub nik: Option<Nik>,
     pub passport_no: Option<String>,
     pub phones: Vec<String>,
     pub origin_province: Option<String>,
@@ -196,7 +197,7 @@ impl PersonForm {
                     for m in n.cross_check(sex, birth_date.as_ref(), province_code) {
                         v.warnings.push(FieldIssue::new("nik", m.code()));
                     }
-                    Some(n.as_str().to_string())
+                    Some(n)
                 }
                 Err(e) => {
                     v.errors.push(FieldIssue::new("nik", e.code()));

@@ -1,6 +1,7 @@
 //! A person's rows as stored: the one encoder of a person's details into `people` columns (for
 //! a registration, a bulk registration and an update), its decoder, look-ups, history entries
 //! and case numbers. A leaf: it imports no feature module.
+use pulang_domain::nik::Nik;
 use pulang_domain::{BirthDate, LookupKind, PersonDetails, Sex};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -67,7 +68,7 @@ pub(crate) fn encode_details(keys: &Keyring, id: &str, d: &PersonDetails) -> Enc
     use BulkVal::{Blob, Int, Text};
     let mut digests = Vec::new();
     if let Some(n) = &d.nik {
-        digests.push(keys.blind_index(LookupKind::Nik, n));
+        digests.push(keys.blind_index(LookupKind::Nik, n.as_str()));
     }
     if let Some(p) = &d.passport_no {
         digests.push(keys.blind_index(LookupKind::Passport, p));
@@ -86,7 +87,7 @@ pub(crate) fn encode_details(keys: &Keyring, id: &str, d: &PersonDetails) -> Enc
         Blob(Some(seal("full_name", &d.full_name))),
         Blob(Some(seal("aliases", &json(&d.aliases)))),
         Blob(d.birth_date.map(|b| seal("birth_date", &b.to_string()))),
-        Blob(d.nik.as_deref().map(|v| seal("nik", v))),
+        Blob(d.nik.as_ref().map(|v| seal("nik", v.as_str()))),
         Blob(d.passport_no.as_deref().map(|v| seal("passport_no", v))),
         Blob(Some(seal("phones", &json(&d.phones)))),
     ];
@@ -127,7 +128,10 @@ pub(crate) fn open_person(keys: &Keyring, r: &AnyRow) -> Result<PersonRecord, St
                 .transpose()?,
             age: age.map(|a| a.clamp(0, 255) as u8),
             nationality: r.try_get("nationality")?,
-            nik: open_opt("nik")?,
+            // Validated before it was written: one that no longer parses is damaged data.
+            nik: open_opt("nik")?
+                .map(|s| Nik::parse(&s).map_err(|_| corrupt("nik")))
+                .transpose()?,
             passport_no: open_opt("passport_no")?,
             phones: list("phones")?,
             origin_province: r.try_get("origin_province")?,

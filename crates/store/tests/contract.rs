@@ -89,6 +89,11 @@ async fn add_site(store: &Store, code: &str) -> Site {
         .unwrap_or_else(|e| panic!("add site {code}: {e}"))
 }
 
+/// A NIK written in a test (valid by construction).
+fn nik(s: &str) -> pulang_domain::nik::Nik {
+    pulang_domain::nik::Nik::parse(s).expect("a valid NIK")
+}
+
 fn person(name: &str) -> PersonDetails {
     PersonDetails {
         full_name: name.into(),
@@ -574,7 +579,7 @@ fn siti() -> PersonDetails {
         birth_date: Some(BirthDate::Full(date!(1996 - 05 - 04))),
         age: None,
         nationality: "ID".into(),
-        nik: Some("3201014405960001".into()),
+        nik: Some(nik("3201014405960001")),
         passport_no: Some("C1234567".into()),
         phones: vec!["+6281234567890".into()],
         origin_province: Some("32".into()),
@@ -648,7 +653,7 @@ async fn check_update_history(store: Store, _raw: RawDb) {
     let events = intact(&store).await;
     let mut d3 = d2.clone();
     d3.full_name = "Someone Else".into();
-    d3.nik = Some("3201010101010009".into());
+    d3.nik = Some(nik("3201010101010009"));
     match store
         .update_person(&cw, &SiteFilter::All, &p.id, Some(1), d3.clone())
         .await
@@ -755,7 +760,7 @@ async fn check_failed_writes_leave_nothing(store: Store, _raw: RawDb) {
 
     let mut d2 = siti();
     d2.full_name = "Half Written".into();
-    d2.nik = Some("3201010101010009".into());
+    d2.nik = Some(nik("3201010101010009"));
     d2.phones = vec!["+6285799990000".into()];
     let r = store
         .update_person(&worker(), &SiteFilter::All, &p.id, Some(1), d2)
@@ -825,7 +830,7 @@ async fn check_lookup(store: Store, _raw: RawDb) {
     let bkk = add_site(&store, "BKK").await;
     let p = register(&store, &pnh, siti(), date!(2025 - 02 - 02)).await;
     let mut other = person("Budi Santoso");
-    other.nik = Some("3578010101900003".into());
+    other.nik = Some(nik("3578010101900003"));
     other.phones = vec!["+6281234567890".into(), "+855123456789".into()];
     let q = register(&store, &bkk, other, date!(2025 - 02 - 02)).await;
 
@@ -921,7 +926,7 @@ fn zulkarnaen() -> PersonDetails {
         birth_date: Some(BirthDate::Full(date!(1991 - 07 - 23))),
         age: None,
         nationality: "ID".into(),
-        nik: Some(NIK.into()),
+        nik: Some(nik(NIK)),
         passport_no: Some(PASSPORT.into()),
         phones: vec![PHONE.into()],
         origin_province: Some("32".into()),

@@ -175,7 +175,7 @@ fn police_row(
     };
     let keep = |rng: &mut SplitMix64, p: u64| !errors || rng.chance(p);
     let nik = match &d.nik {
-        Some(n) if keep(rng, 30) => n.clone(),
+        Some(n) if keep(rng, 30) => n.to_string(),
         _ => String::new(),
     };
     let passport = match &d.passport_no {

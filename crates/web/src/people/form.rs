@@ -30,7 +30,7 @@ fn from_record(r: &PersonRecord) -> FormView {
         ),
         ("age", d.age.map(|a| a.to_string()).unwrap_or_default()),
         ("nationality", d.nationality.clone()),
-        ("nik", opt(&d.nik)),
+        ("nik", opt(&d.nik.as_ref().map(|n| n.to_string()))),
         ("passport_no", opt(&d.passport_no)),
         ("phones", d.phones.join(", ")),
         ("origin_province", opt(&d.origin_province)),
