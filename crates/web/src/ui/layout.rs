@@ -119,12 +119,24 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-/// `next` if it is a path on this site (not `//host`, not a backslash trick), else `default`.
+/// `next` if it is a path on this site, else `default`. Browsers drop tabs and newlines from a
+/// URL and read `\\` as `/`, so `/\t/evil.example` would leave the site: any control character,
+/// white space or backslash disqualifies it, and what is left must parse as a bare path.
 pub fn local_path(next: Option<String>, default: String) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n) if is_local_path(&n) => n,
         _ => default,
     }
+}
+
+fn is_local_path(n: &str) -> bool {
+    n.starts_with('/')
+        && !n.starts_with("//")
+        && !n
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && n.parse::<axum::http::Uri>()
+            .is_ok_and(|u| u.scheme().is_none() && u.authority().is_none())
 }
 
 /// A timestamp (ms) as UTC wall-clock time.
@@ -171,4 +183,32 @@ pub async fn desk_script() -> Response {
         "text/javascript; charset=utf-8",
         include_str!("../../static/desk.js"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_on_this_site() {
+        let go = |n: &str| local_path(Some(n.to_string()), "/".into());
+        for ok in ["/people", "/people/1?x=2", "/groups/a-b"] {
+            assert_eq!(go(ok), ok);
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example/x",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example",
+            "evil.example",
+            "/ /evil.example",
+            "/\u{3000}/evil.example",
+            "/\u{0}",
+            "",
+        ] {
+            assert_eq!(go(bad), "/", "{bad:?}");
+        }
+    }
 }
