@@ -277,7 +277,7 @@ impl App {
             .await?;
         self.index_record(&reg.record).await;
         let queued_reviews = if sub.confirmed_new {
-            self.queue_candidates(&reg.record, ReviewOrigin::Intake)
+            self.queue_candidates(&reg.record, ReviewOrigin::Intake, &filter)
                 .await?
         } else {
             0

@@ -161,10 +161,14 @@ impl App {
 
     /// Queues for review every candidate at or above [`REVIEW_MIN`] of a person just
     /// registered as new (the registrar judged them different; a caseworker confirms).
+    /// Candidates are looked for at every site (people move between missions); the pairs are
+    /// seen only by scopes covering both records, and the count returned is of those that
+    /// `caller` may see, so it tells nobody that someone matching exists elsewhere.
     pub(crate) async fn queue_candidates(
         &self,
         rec: &pulang_store::people::PersonRecord,
         origin: ReviewOrigin,
+        caller: &pulang_store::SiteFilter,
     ) -> Result<usize, AppError> {
         let candidates = self
             .match_record(
@@ -190,7 +194,13 @@ impl App {
                 .await?
                 .is_some()
             {
-                queued += 1;
+                let site = self
+                    .index
+                    .read()
+                    .await
+                    .get(&c.person.id)
+                    .map(|e| e.site_id.clone());
+                queued += usize::from(site.is_some_and(|s| caller.allows(&s)));
             }
         }
         Ok(queued)

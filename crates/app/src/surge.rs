@@ -137,8 +137,13 @@ impl App {
                             AuditAction::PersonReadForDemo,
                         )
                         .await?;
-                    loaded.duplicates_queued +=
-                        self.queue_candidates(&rec, ReviewOrigin::Intake).await?;
+                    loaded.duplicates_queued += self
+                        .queue_candidates(
+                            &rec,
+                            ReviewOrigin::Intake,
+                            &pulang_store::SiteFilter::All,
+                        )
+                        .await?;
                 }
             }
         }

@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::append;
 use crate::encounter::flag_if_returned_before;
-use crate::review_queue::{queue_review_in, REVIEW_COLS};
+use crate::review_queue::queue_review_in;
 use crate::sql::{parse_date, term_at};
 use crate::{new_id, now_ms, Actor, SiteFilter, Store, StoreError};
 
@@ -28,7 +28,26 @@ pub struct ReviewPair {
     pub created_at: i64,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
+    /// The sites of the two records: a pair is seen only by a scope that covers both, so a
+    /// duplicate at another mission is found by those who may see both and by nobody else.
+    pub left_site: String,
+    pub right_site: String,
 }
+
+impl ReviewPair {
+    /// Whether a caller limited to `filter` may see (and decide) this pair.
+    pub fn visible_to(&self, filter: &SiteFilter) -> bool {
+        [&self.site_id, &self.left_site, &self.right_site]
+            .iter()
+            .all(|s| filter.allows(s))
+    }
+}
+
+/// A pair with the sites of its two records.
+const REVIEW_SELECT: &str = "SELECT r.id, r.site_id, r.left_id, r.right_id, r.probability, \
+     r.reasons, r.origin, r.status, r.created_at, r.decided_by, r.decided_at, \
+     a.site_id AS left_site, b.site_id AS right_site \
+     FROM match_reviews r JOIN people a ON a.id = r.left_id JOIN people b ON b.id = r.right_id";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Merge {
@@ -58,6 +77,8 @@ fn review_from(r: &sqlx::any::AnyRow) -> Result<ReviewPair, StoreError> {
         created_at: r.try_get("created_at")?,
         decided_by: r.try_get("decided_by")?,
         decided_at: r.try_get("decided_at")?,
+        left_site: r.try_get("left_site")?,
+        right_site: r.try_get("right_site")?,
     })
 }
 
@@ -210,14 +231,14 @@ impl Store {
         let mut out = Vec::new();
         for st in statuses {
             let rows = sqlx::query(&format!(
-                "SELECT {REVIEW_COLS} FROM match_reviews WHERE status = $1 ORDER BY probability DESC, created_at"
+                "{REVIEW_SELECT} WHERE r.status = $1 ORDER BY r.probability DESC, r.created_at"
             ))
             .bind(st.as_str())
             .fetch_all(self.pool())
             .await?;
             for r in &rows {
                 let p = review_from(r)?;
-                if filter.allows(&p.site_id) {
+                if p.visible_to(filter) {
                     out.push(p);
                     if out.len() >= limit {
                         return Ok(out);
@@ -228,20 +249,26 @@ impl Store {
         Ok(out)
     }
 
-    /// Counts of reviews by state at the filter's sites.
+    /// Counts of reviews by state, of the pairs the filter may see.
     pub async fn review_counts(
         &self,
         filter: &SiteFilter,
     ) -> Result<Vec<(ReviewStatus, i64)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT site_id, status, COUNT(*) AS n FROM match_reviews GROUP BY site_id, status",
+            "SELECT r.site_id, a.site_id AS left_site, b.site_id AS right_site, r.status, \
+             COUNT(*) AS n FROM match_reviews r JOIN people a ON a.id = r.left_id \
+             JOIN people b ON b.id = r.right_id GROUP BY r.site_id, a.site_id, b.site_id, r.status",
         )
         .fetch_all(self.pool())
         .await?;
         let mut out: Vec<(ReviewStatus, i64)> = ReviewStatus::ALL.iter().map(|&s| (s, 0)).collect();
         for r in &rows {
-            let site: String = r.try_get("site_id")?;
-            if filter.allows(&site) {
+            let sites: [String; 3] = [
+                r.try_get("site_id")?,
+                r.try_get("left_site")?,
+                r.try_get("right_site")?,
+            ];
+            if sites.iter().all(|s| filter.allows(s)) {
                 let st: ReviewStatus = term_at(r, "status")?;
                 let n: i64 = r.try_get("n")?;
                 if let Some(e) = out.iter_mut().find(|(s, _)| *s == st) {
@@ -253,15 +280,13 @@ impl Store {
     }
 
     pub async fn review(&self, filter: &SiteFilter, id: &str) -> Result<ReviewPair, StoreError> {
-        let r = sqlx::query(&format!(
-            "SELECT {REVIEW_COLS} FROM match_reviews WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let r = sqlx::query(&format!("{REVIEW_SELECT} WHERE r.id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let p = review_from(&r)?;
-        if filter.allows(&p.site_id) {
+        if p.visible_to(filter) {
             Ok(p)
         } else {
             Err(StoreError::NotFound)
@@ -292,13 +317,13 @@ impl Store {
         );
         self.write(move |conn| {
             Box::pin(async move {
-                let r = sqlx::query(&format!("SELECT {REVIEW_COLS} FROM match_reviews WHERE id = $1"))
+                let r = sqlx::query(&format!("{REVIEW_SELECT} WHERE r.id = $1"))
                     .bind(&id)
                     .fetch_optional(&mut *conn)
                     .await?
                     .ok_or(StoreError::NotFound)?;
                 let p = review_from(&r)?;
-                if !filter.allows(&p.site_id) {
+                if !p.visible_to(&filter) {
                     return Err(StoreError::NotFound);
                 }
                 if p.status.is_final() {

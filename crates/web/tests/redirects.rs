@@ -21,11 +21,15 @@ const HOSTILE: [&str; 6] = [
 async fn language_switch_redirects_only_on_this_site() {
     let env = setup().await;
     for next in HOSTILE {
-        let res = env.send(empty("GET", &format!("/lang/en?next={next}"))).await;
+        let res = env
+            .send(empty("GET", &format!("/lang/en?next={next}")))
+            .await;
         assert!(res.status.is_redirection(), "{next}: {}", res.status);
         assert_eq!(res.header("location"), Some("/"), "{next}");
     }
-    let res = env.send(empty("GET", "/lang/en?next=/people%3Fq%3Dsiti")).await;
+    let res = env
+        .send(empty("GET", "/lang/en?next=/people%3Fq%3Dsiti"))
+        .await;
     assert_eq!(res.header("location"), Some("/people?q=siti"));
 }
 
@@ -35,12 +39,22 @@ async fn milestone_back_redirects_only_on_this_site() {
     let cw = env.creds(Who::Caseworker);
     let uri = format!("/people/{}/milestones", env.own_id);
     let own = format!("/people/{}", env.own_id);
-    for back in ["/\t/evil.example/x", "/\n/evil", "//evil.example", "/\\evil", "/\0"] {
+    for back in [
+        "/\t/evil.example/x",
+        "/\n/evil",
+        "//evil.example",
+        "/\\evil",
+        "/\0",
+    ] {
         let res = env
             .send(session_form(
                 &uri,
                 &cw.session,
-                &[("csrf", &cw.csrf), ("milestone", "sheltered"), ("back", back)],
+                &[
+                    ("csrf", &cw.csrf),
+                    ("milestone", "sheltered"),
+                    ("back", back),
+                ],
             ))
             .await;
         assert!(res.status.is_redirection(), "{back:?}: {}", res.status);
@@ -51,7 +65,11 @@ async fn milestone_back_redirects_only_on_this_site() {
         .send(session_form(
             &uri,
             &cw.session,
-            &[("csrf", &cw.csrf), ("milestone", "sheltered"), ("back", &group)],
+            &[
+                ("csrf", &cw.csrf),
+                ("milestone", "sheltered"),
+                ("back", &group),
+            ],
         ))
         .await;
     assert_eq!(res.header("location"), Some(group.as_str()));
