@@ -5,7 +5,7 @@ use pulang_store::audit::{AuditEvent, ChainBreak};
 use pulang_store::people::Counts;
 use serde::Serialize;
 
-use crate::auth::{hash_password, random_token, secret_digest, MIN_PASSWORD_LEN};
+use crate::auth::{random_token, secret_digest, MIN_PASSWORD_LEN};
 use crate::people::site_code;
 use crate::{AccessScope, App, AppError, Permission};
 
@@ -122,7 +122,7 @@ impl App {
                 "password: at least {MIN_PASSWORD_LEN} characters"
             )));
         }
-        let hash = hash_password(password)?;
+        let hash = self.passwords.hash(password).await?;
         Ok(self
             .store
             .add_user(
@@ -257,7 +257,11 @@ impl App {
         }
         Ok(self
             .store
-            .set_password(&scope.actor(), &user.id, &hash_password(password)?)
+            .set_password(
+                &scope.actor(),
+                &user.id,
+                &self.passwords.hash(password).await?,
+            )
             .await?)
     }
 
@@ -299,7 +303,7 @@ impl App {
             return Ok(None);
         }
         let password = random_token()[..20].to_string();
-        let hash = hash_password(&password)?;
+        let hash = self.passwords.hash(&password).await?;
         // The first administrator is created by the operator who started the server.
         #[allow(clippy::disallowed_methods)]
         let op = AccessScope::local_operator();

@@ -48,12 +48,22 @@ pub fn secret_digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Failed sign-ins per account and per client address in a sliding window.
+/// Sign-in attempts per account and per client address in a sliding window. An attempt is
+/// counted *before* its password is checked, so that a hundred attempts sent at once cannot all
+/// slip under the limit; a successful sign-in takes its own attempt back and clears the
+/// account's count. Kept in this process's memory.
 pub struct Throttle {
     window: Duration,
     per_account: usize,
     per_address: usize,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+/// An attempt counted against an account and an address.
+pub struct Attempt {
+    account: String,
+    address: String,
+    at: Instant,
 }
 
 impl Throttle {
@@ -62,7 +72,7 @@ impl Throttle {
             window,
             per_account,
             per_address,
-            failures: Mutex::new(HashMap::new()),
+            attempts: Mutex::new(HashMap::new()),
         }
     }
 
@@ -72,25 +82,18 @@ impl Throttle {
         format!("u:{}", username.trim().to_lowercase())
     }
 
-    fn keys(username: &str, addr: &str) -> [(String, bool); 2] {
-        [
-            (Self::account_key(username), true),
-            (format!("a:{addr}"), false),
-        ]
-    }
-
-    /// Seconds to wait before another attempt, if blocked.
-    pub fn blocked(&self, username: &str, addr: &str) -> Option<u64> {
+    /// Counts an attempt, or says how many seconds to wait when the account or the address
+    /// has used up its attempts in the window.
+    pub fn attempt(&self, username: &str, addr: &str) -> Result<Attempt, u64> {
         let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let mut wait = None;
-        for (key, is_account) in Self::keys(username, addr) {
-            let limit = if is_account {
-                self.per_account
-            } else {
-                self.per_address
-            };
-            if let Some(q) = map.get_mut(&key) {
+        let (account, address) = (Self::account_key(username), format!("a:{addr}"));
+        let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            map.clear(); // bounded memory under a spray of random names; the window restarts
+        }
+        let mut wait: Option<u64> = None;
+        for (key, limit) in [(&account, self.per_account), (&address, self.per_address)] {
+            if let Some(q) = map.get_mut(key) {
                 while q
                     .front()
                     .is_some_and(|t| now.duration_since(*t) > self.window)
@@ -104,26 +107,86 @@ impl Throttle {
                         .saturating_sub(now.duration_since(oldest))
                         .as_secs()
                         .max(1);
-                    wait = Some(wait.map_or(secs, |w: u64| w.max(secs)));
+                    wait = Some(wait.map_or(secs, |w| w.max(secs)));
                 }
             }
         }
-        wait
+        if let Some(secs) = wait {
+            return Err(secs);
+        }
+        for key in [&account, &address] {
+            map.entry(key.clone()).or_default().push_back(now);
+        }
+        Ok(Attempt {
+            account,
+            address,
+            at: now,
+        })
     }
 
-    pub fn fail(&self, username: &str, addr: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            map.clear(); // bounded memory under a spray of random names; the window restarts
+    /// A successful sign-in: the account starts afresh and the address gets its attempt back.
+    pub fn succeed(&self, a: Attempt) {
+        let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&a.account);
+        if let Some(q) = map.get_mut(&a.address) {
+            if let Some(i) = q.iter().position(|t| *t == a.at) {
+                q.remove(i);
+            }
         }
-        for (key, _) in Self::keys(username, addr) {
-            map.entry(key).or_default().push_back(Instant::now());
+    }
+}
+
+/// Where passwords are hashed and checked: on the blocking pool, a few at a time. Argon2 takes
+/// tens of milliseconds and about 19 MiB each; unbounded, a crowd of sign-ins would stall the
+/// async workers and exhaust memory. Beyond the queue's patience the caller is told to retry.
+pub struct PasswordPool {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl PasswordPool {
+    /// How long a sign-in waits for a free hasher before it is refused.
+    const PATIENCE: Duration = Duration::from_secs(5);
+
+    pub fn new(hashers: usize) -> PasswordPool {
+        PasswordPool {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(hashers.max(1))),
         }
     }
 
-    pub fn succeed(&self, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&Self::account_key(username));
+    /// One hasher per core, at least two.
+    pub fn for_this_machine() -> PasswordPool {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        PasswordPool::new(cores.max(2))
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let permit = tokio::time::timeout(Self::PATIENCE, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| AppError::Throttled {
+                retry_after_secs: 1,
+            })?
+            .map_err(AppError::internal)?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f()
+        })
+        .await
+        .map_err(AppError::internal)
+    }
+
+    /// Hashes a new password.
+    pub async fn hash(&self, password: &str) -> Result<String, AppError> {
+        let password = password.to_string();
+        self.run(move || hash_password(&password)).await?
+    }
+
+    /// Checks a password against a stored hash.
+    pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, AppError> {
+        let (password, phc) = (password.to_string(), phc.to_string());
+        self.run(move || verify_password(&password, &phc)).await
     }
 }
 
@@ -142,31 +205,29 @@ impl App {
         password: &str,
         addr: &str,
     ) -> Result<NewSession, AppError> {
-        if let Some(secs) = self.throttle.blocked(username, addr) {
-            return Err(AppError::Throttled {
-                retry_after_secs: secs,
-            });
-        }
+        let attempt =
+            self.throttle
+                .attempt(username, addr)
+                .map_err(|secs| AppError::Throttled {
+                    retry_after_secs: secs,
+                })?;
         let user = self.store.user_by_username(username.trim()).await?;
-        let ok = match &user {
-            Some(u) => !u.disabled && verify_password(password, &u.password_hash),
-            None => {
-                // Spend the same time as a real check so usernames cannot be probed by timing.
-                let _ = verify_password(password, &self.dummy_hash);
-                false
-            }
-        };
-        let user = match (ok, user) {
-            (true, Some(u)) => u,
+        // Unknown, disabled and real accounts cost one full check each, so that timing does not
+        // tell which usernames exist or are disabled.
+        let phc = user
+            .as_ref()
+            .map_or(self.dummy_hash.as_str(), |u| u.password_hash.as_str());
+        let matches = self.passwords.verify(password, phc).await?;
+        let user = match user {
+            Some(u) if matches && !u.disabled => u,
             _ => {
-                self.throttle.fail(username, addr);
                 self.store
                     .audit(username, "*", AuditAction::SessionLoginFailed, addr)
                     .await?;
                 return Err(AppError::BadCredentials);
             }
         };
-        self.throttle.succeed(username);
+        self.throttle.succeed(attempt);
         let scope = AccessScope::for_user(&user);
         let token = random_token();
         let csrf = random_token();
@@ -238,24 +299,26 @@ mod tests {
     }
 
     #[test]
-    fn throttle_blocks_account_and_address() {
+    fn throttle_counts_attempts_per_account_and_address() {
         let t = Throttle::new(Duration::from_secs(60), 3, 5);
+        let mut siti = Vec::new();
         for _ in 0..3 {
-            assert!(t.blocked("siti", "1.2.3.4").is_none());
-            t.fail("siti", "1.2.3.4");
+            siti.push(t.attempt("siti", "1.2.3.4").expect("within the limit"));
         }
         assert!(
-            t.blocked("siti", "9.9.9.9").is_some(),
+            t.attempt(" Siti", "9.9.9.9").is_err(),
             "account locked from any address"
         );
-        assert!(t.blocked("budi", "1.2.3.4").is_none());
-        t.fail("budi", "1.2.3.4");
-        t.fail("andi", "1.2.3.4");
+        let budi = t.attempt("budi", "1.2.3.4").expect("another account");
+        assert!(t.attempt("andi", "1.2.3.4").is_ok());
         assert!(
-            t.blocked("eko", "1.2.3.4").is_some(),
+            t.attempt("eko", "1.2.3.4").is_err(),
             "address locked for any account"
         );
-        t.succeed("siti");
-        assert!(t.blocked("siti", "9.9.9.9").is_none());
+        // A success clears the account and returns the address its attempt.
+        t.succeed(budi);
+        assert!(t.attempt("eko", "1.2.3.4").is_ok());
+        t.succeed(siti.pop().expect("an attempt"));
+        assert!(t.attempt("siti", "9.9.9.9").is_ok());
     }
 }

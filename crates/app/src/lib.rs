@@ -77,6 +77,7 @@ pub struct AppInner {
     pub(crate) index: RwLock<index::NameIndex>,
     pub(crate) throttle: auth::Throttle,
     pub(crate) dummy_hash: String,
+    pub(crate) passwords: auth::PasswordPool,
     pub(crate) sites: RwLock<Option<Vec<Site>>>,
 }
 
@@ -138,6 +139,7 @@ impl App {
                 index: RwLock::new(index),
                 throttle: auth::Throttle::new(Duration::from_secs(15 * 60), 5, 30),
                 dummy_hash: auth::hash_password("pulang-timing-equaliser")?,
+                passwords: auth::PasswordPool::for_this_machine(),
                 sites: RwLock::new(None),
             }),
         };

@@ -1,0 +1,105 @@
+//! Sign-in under attack: attempts are counted before passwords are checked, so a crowd of
+//! simultaneous guesses gets no more tries than a patient guesser; and unknown, disabled and
+//! real accounts cost the same check, so timing does not tell which exist.
+#![allow(clippy::disallowed_methods)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{op, run, Backend};
+use pulang_app::domain::Role;
+use pulang_app::{App, AppError};
+
+const PASSWORD: &str = "correct-horse-battery";
+
+/// Guesses allowed per account in the window (see `App::open`).
+const PER_ACCOUNT: usize = 5;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_guesses_get_no_more_tries() {
+    run(Backend::Sqlite, |app: App| async move {
+        app.add_user(&op(), "siti", PASSWORD, Role::Caseworker, Some("PNH"))
+            .await
+            .expect("user");
+        let guesses: Vec<_> = (0..40)
+            .map(|i| {
+                let app = app.clone();
+                // From many addresses, so that only the account's limit applies.
+                tokio::spawn(async move {
+                    app.login("siti", "wrong-password-123", &format!("10.0.0.{i}"))
+                        .await
+                })
+            })
+            .collect();
+        let (mut refused, mut throttled) = (0, 0);
+        for g in guesses {
+            match g.await.expect("task") {
+                Err(AppError::BadCredentials) => refused += 1,
+                Err(AppError::Throttled { .. }) => throttled += 1,
+                other => panic!("unexpected: {:?}", other.err()),
+            }
+        }
+        assert_eq!(
+            refused, PER_ACCOUNT,
+            "checked passwords ({throttled} throttled)"
+        );
+        assert_eq!(throttled, 40 - PER_ACCOUNT);
+        // The real password is refused too until the window passes: the account is locked.
+        assert!(matches!(
+            app.login("siti", PASSWORD, "10.9.9.9").await,
+            Err(AppError::Throttled { .. })
+        ));
+    })
+    .await;
+}
+
+/// The median time of a failed sign-in for each username, interleaved so that any load on
+/// the machine falls on all of them alike.
+async fn median_times(app: &App, names: &[&str], rounds: usize) -> Vec<Duration> {
+    let mut times = vec![Vec::new(); names.len()];
+    for round in 0..rounds {
+        for (i, name) in names.iter().enumerate() {
+            let started = Instant::now();
+            let r = app
+                .login(name, "wrong-password-123", &format!("10.1.{round}.{i}"))
+                .await;
+            times[i].push(started.elapsed());
+            assert!(
+                matches!(r, Err(AppError::BadCredentials)),
+                "{name}: {:?}",
+                r.err()
+            );
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort();
+            t[t.len() / 2]
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_disabled_and_real_accounts_cost_the_same() {
+    run(Backend::Sqlite, |app: App| async move {
+        app.add_user(&op(), "budi", PASSWORD, Role::Caseworker, Some("PNH"))
+            .await
+            .expect("user");
+        app.add_user(&op(), "eko", PASSWORD, Role::Caseworker, Some("PNH"))
+            .await
+            .expect("user");
+        app.set_disabled(&op(), "eko", true).await.expect("disable");
+        let t = median_times(&app, &["budi", "eko", "nobody-here"], PER_ACCOUNT).await;
+        let (real, disabled, unknown) = (t[0], t[1], t[2]);
+        // Before, a disabled account answered about 13 times faster than a real one.
+        for (what, d) in [("disabled", disabled), ("unknown", unknown)] {
+            assert!(
+                d * 2 > real && d < real * 2,
+                "{what} {d:?} against real {real:?}: timing tells accounts apart"
+            );
+        }
+    })
+    .await;
+}
