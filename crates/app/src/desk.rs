@@ -388,6 +388,17 @@ impl App {
         let g = self.store.group(&filter, id).await?;
         let members = self.store.group_members(&filter, &g.id).await?;
         let progress = GroupProgress::of(&members);
+        // Triage flags (pregnancy, medical, disability) are not part of a minimal record.
+        let full = scope.can_at(Permission::ReadPerson, &g.site_id);
+        let members: Vec<GroupMember> = members
+            .into_iter()
+            .map(|mut m| {
+                if !full {
+                    m.flags.clear();
+                }
+                m
+            })
+            .collect();
         let index = self.index.read().await;
         let members: Vec<MemberView> = members
             .into_iter()

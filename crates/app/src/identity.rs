@@ -51,6 +51,18 @@ pub struct PersonBrief {
 }
 
 impl PersonBrief {
+    /// What a role that sees only minimal records (police liaison) may see of this person:
+    /// the birth year's age, not the birth date.
+    pub(crate) fn limit_to(&mut self, scope: &AccessScope, sites: &[pulang_store::accounts::Site]) {
+        let site_id = sites
+            .iter()
+            .find(|s| s.code == self.site)
+            .map(|s| s.id.as_str());
+        if !site_id.is_some_and(|id| scope.can_at(Permission::ReadPerson, id)) {
+            self.birth = None;
+        }
+    }
+
     fn of(e: &crate::index::Entry, sites: &[pulang_store::accounts::Site]) -> PersonBrief {
         PersonBrief {
             id: e.id.clone(),
@@ -117,9 +129,13 @@ impl App {
         limit: usize,
     ) -> Result<Vec<PossibleMatch>, AppError> {
         let filter = scope.require(Permission::ReadPersonMinimal)?;
-        let out = self
+        let mut out = self
             .match_record(&filter, &form_record(form), limit.clamp(1, 5), PANEL_MIN)
             .await?;
+        let sites = self.sites_cached().await?;
+        for m in &mut out {
+            m.person.limit_to(scope, &sites);
+        }
         self.store
             .audit(
                 scope.username(),
