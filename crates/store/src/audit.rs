@@ -24,6 +24,20 @@ pub struct AuditEvent {
     pub subject: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The seal of `hash` (HMAC under the audit key); `None` only if never sealed.
+    pub seal: Option<String>,
+}
+
+tokio::task_local! {
+    /// The keys of the store whose writer is running the current job: every event is appended
+    /// inside the writer task (see `writer_loop`), which sets this around each job, so the
+    /// chain is sealed without every feature passing keys through to `append`.
+    pub(crate) static WRITER_KEYS: crate::Keyring;
+}
+
+/// What the head's seal covers.
+fn head_text(seq: i64, hash: &str) -> String {
+    format!("head:{seq}:{hash}")
 }
 
 /// The fields of an event that its hash covers (with its sequence number and time).
@@ -97,6 +111,9 @@ async fn chain(
         .await?;
     let last: i64 = head.try_get("seq")?;
     let mut prev: String = head.try_get("hash")?;
+    let keys = WRITER_KEYS.try_with(Clone::clone).map_err(|_| {
+        StoreError::Unavailable("audit events are appended by the writer only".into())
+    })?;
     let at = now_ms();
     let mut rows = Vec::with_capacity(events.len());
     for (i, (actor, action, subject)) in events.iter().enumerate() {
@@ -119,12 +136,14 @@ async fn chain(
             t(e.subject),
             t(&prev),
             t(&hash),
+            t(&keys.audit_seal(&hash)),
         ]);
         prev = hash;
     }
     bulk_insert(conn, "audit_events", COLS, rows).await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+    sqlx::query("UPDATE audit_head SET hash = $1, seal = $2 WHERE id = 1")
         .bind(&prev)
+        .bind(keys.audit_seal(&head_text(last, &prev)))
         .execute(&mut *conn)
         .await?;
     Ok(last)
@@ -143,6 +162,12 @@ pub enum ChainBreak {
     Truncated { last: i64, head: i64 },
     #[error("the head's hash does not match event {seq}")]
     Head { seq: i64 },
+    #[error("event {seq}: its seal does not match (edited, replaced or forged by someone without the key)")]
+    Forged { seq: i64 },
+    #[error(
+        "the head's seal does not match event {seq} (events deleted, truncated or rolled back)"
+    )]
+    HeadSeal { seq: i64 },
 }
 
 fn to_event(r: &sqlx::any::AnyRow) -> Result<AuditEvent, sqlx::Error> {
@@ -155,10 +180,52 @@ fn to_event(r: &sqlx::any::AnyRow) -> Result<AuditEvent, sqlx::Error> {
         subject: r.try_get("subject")?,
         prev_hash: r.try_get("prev_hash")?,
         hash: r.try_get("hash")?,
+        seal: r.try_get("seal")?,
     })
 }
 
-const COLS: &str = "seq, at, actor, site, action, subject, prev_hash, hash";
+const COLS: &str = "seq, at, actor, site, action, subject, prev_hash, hash, seal";
+
+/// Seals what was written before the chain had seals (once, when a store first opens with
+/// them): from then on nobody without the key can change those events unnoticed.
+pub(crate) async fn seal_unsealed(
+    pool: &sqlx::AnyPool,
+    keys: &crate::Keyring,
+) -> Result<(), StoreError> {
+    loop {
+        let rows = sqlx::query(
+            "SELECT seq, hash FROM audit_events WHERE seal IS NULL ORDER BY seq LIMIT 5000",
+        )
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        let mut tx = pool.begin().await?;
+        for r in &rows {
+            let seq: i64 = r.try_get("seq")?;
+            let hash: String = r.try_get("hash")?;
+            sqlx::query("UPDATE audit_events SET seal = $1 WHERE seq = $2 AND seal IS NULL")
+                .bind(keys.audit_seal(&hash))
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+    }
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1 AND seal IS NULL")
+        .fetch_optional(pool)
+        .await?;
+    if let Some(h) = head {
+        let (seq, hash): (i64, String) = (h.try_get("seq")?, h.try_get("hash")?);
+        sqlx::query("UPDATE audit_head SET seal = $1 WHERE id = 1 AND seal IS NULL AND seq = $2")
+            .bind(keys.audit_seal(&head_text(seq, &hash)))
+            .bind(seq)
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
 
 impl Store {
     /// Appends an event in its own transaction (for actions with no other write, e.g. sign-in).
@@ -229,11 +296,13 @@ impl Store {
 
     /// Walks the whole chain. Returns the number of events on success.
     pub async fn verify_audit(&self) -> Result<Result<i64, ChainBreak>, StoreError> {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        let head = sqlx::query("SELECT seq, hash, seal FROM audit_head WHERE id = 1")
             .fetch_one(self.pool())
             .await?;
         let head_seq: i64 = head.try_get("seq")?;
         let head_hash: String = head.try_get("hash")?;
+        let head_seal: Option<String> = head.try_get("seal")?;
+        let keys = self.keys();
         let mut prev_seq = 0i64;
         let mut prev_hash = GENESIS.to_string();
         let mut after = 0i64;
@@ -252,6 +321,13 @@ impl Store {
                 if let Err(b) = check_link(&e, prev_seq, &prev_hash) {
                     return Ok(Err(b));
                 }
+                if !e
+                    .seal
+                    .as_deref()
+                    .is_some_and(|s| keys.audit_seal_matches(&e.hash, s))
+                {
+                    return Ok(Err(ChainBreak::Forged { seq: e.seq }));
+                }
                 prev_seq = e.seq;
                 prev_hash = e.hash;
             }
@@ -265,6 +341,12 @@ impl Store {
         }
         if prev_hash != head_hash {
             return Ok(Err(ChainBreak::Head { seq: prev_seq }));
+        }
+        if !head_seal
+            .as_deref()
+            .is_some_and(|s| keys.audit_seal_matches(&head_text(head_seq, &head_hash), s))
+        {
+            return Ok(Err(ChainBreak::HeadSeal { seq: head_seq }));
         }
         Ok(Ok(prev_seq))
     }
@@ -318,6 +400,7 @@ mod tests {
             subject: subject.into(),
             prev_hash: prev.into(),
             hash: event_hash(prev, seq, 1, &n),
+            seal: None,
         }
     }
 

@@ -24,6 +24,7 @@ const NONCE_LEN: usize = 24;
 pub struct Keyring {
     cipher: XChaCha20Poly1305,
     index_key: [u8; 32],
+    audit_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Keyring {
@@ -41,9 +42,13 @@ impl Keyring {
             .expect("32 bytes is a valid HKDF length");
         hk.expand(b"blind-index", &mut idx)
             .expect("32 bytes is a valid HKDF length");
+        let mut audit = [0u8; 32];
+        hk.expand(b"audit-chain", &mut audit)
+            .expect("32 bytes is a valid HKDF length");
         Keyring {
             cipher: XChaCha20Poly1305::new(&enc.into()),
             index_key: idx,
+            audit_key: audit,
         }
     }
 
@@ -140,6 +145,27 @@ impl Keyring {
 
     /// Keyed digest of a normalised identifier, for exact look-ups. `kind` separates namespaces
     /// so a NIK and a phone number with the same digits never collide.
+    /// The seal of an audit-chain value (an event's hash, or the head): HMAC-SHA256 under a
+    /// key of its own, so that whoever can write the database but not read the key file cannot
+    /// forge one.
+    pub fn audit_seal(&self, what: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.audit_key)
+            .expect("HMAC accepts any key length");
+        mac.update(what.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `seal` is the seal of `what` (compared in constant time).
+    pub fn audit_seal_matches(&self, what: &str, seal: &str) -> bool {
+        let Ok(tag) = hex::decode(seal) else {
+            return false;
+        };
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.audit_key)
+            .expect("HMAC accepts any key length");
+        mac.update(what.as_bytes());
+        mac.verify_slice(&tag).is_ok()
+    }
+
     pub fn blind_index(&self, kind: LookupKind, normalised: &str) -> String {
         let kind = kind.as_str();
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key)

@@ -237,8 +237,9 @@ impl Store {
             .connect_with(opts)
             .await?;
         migrations::migrator(backend).await?.run(&pool).await?;
+        audit::seal_unsealed(&pool, &keys).await?;
         let (tx, rx) = mpsc::channel::<Job>(4096);
-        tokio::spawn(writer_loop(pool.clone(), backend, rx));
+        tokio::spawn(writer_loop(pool.clone(), backend, keys.clone(), rx));
         Ok(Store {
             inner: Arc::new(Inner {
                 pool,
@@ -317,7 +318,7 @@ impl Store {
     }
 }
 
-async fn writer_loop(pool: AnyPool, backend: Backend, mut rx: mpsc::Receiver<Job>) {
+async fn writer_loop(pool: AnyPool, backend: Backend, keys: Keyring, mut rx: mpsc::Receiver<Job>) {
     let begin = match backend {
         Backend::Sqlite => "BEGIN IMMEDIATE",
         Backend::Postgres => "BEGIN",
@@ -359,7 +360,10 @@ async fn writer_loop(pool: AnyPool, backend: Backend, mut rx: mpsc::Receiver<Job
                 (j.abort)(e.to_string());
                 continue;
             }
-            let fin = (j.run)(&mut conn).await;
+            // The audit chain seals what it appends with these keys (`audit::WRITER_KEYS`).
+            let fin = audit::WRITER_KEYS
+                .scope(keys.clone(), (j.run)(&mut conn))
+                .await;
             let end = if fin.ok() {
                 conn.execute("RELEASE SAVEPOINT job").await.map(|_| ())
             } else {

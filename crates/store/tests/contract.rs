@@ -58,6 +58,9 @@ contract! {
     check_audit_swapped => sqlite_audit_swapped, pg_audit_swapped;
     check_audit_rehashed => sqlite_audit_rehashed, pg_audit_rehashed;
     check_audit_head_rewound => sqlite_audit_head_rewound, pg_audit_head_rewound;
+    check_audit_rewritten_without_the_key => sqlite_audit_rewritten_without_the_key, pg_audit_rewritten_without_the_key;
+    check_audit_truncated_without_the_key => sqlite_audit_truncated_without_the_key, pg_audit_truncated_without_the_key;
+    check_audit_forged_event => sqlite_audit_forged_event, pg_audit_forged_event;
     check_merge_unmerge => sqlite_merge_unmerge, pg_merge_unmerge;
     check_review_queue => sqlite_review_queue, pg_review_queue;
     check_arrivals => sqlite_arrivals, pg_arrivals;
@@ -1341,7 +1344,129 @@ async fn check_audit_rehashed(store: Store, _raw: RawDb) {
         ))
         .await
         .unwrap();
-    assert_eq!(broken(&store).await, ChainBreak::Link { seq: 5 });
+    assert_eq!(broken(&store).await, ChainBreak::Forged { seq: 4 });
+}
+
+/// What someone who can write the database but not read the key file can do to the chain:
+/// rewrite events from `from` on with `edit` applied, recomputing every plain hash and the
+/// head's, as `verify` would have accepted before the chain was sealed.
+async fn rechain(
+    store: &Store,
+    events: &[AuditEvent],
+    from: usize,
+    edit: impl Fn(&mut AuditEvent),
+) {
+    let mut prev = if from == 0 {
+        GENESIS.to_string()
+    } else {
+        events[from - 1].hash.clone()
+    };
+    for (i, e) in events.iter().enumerate().skip(from) {
+        let mut e = e.clone();
+        if i == from {
+            edit(&mut e);
+        }
+        let hash = event_hash(
+            &prev,
+            e.seq,
+            e.at,
+            &NewEvent {
+                actor: &e.actor,
+                site: &e.site,
+                action: &e.action,
+                subject: &e.subject,
+            },
+        );
+        store
+            .raw_execute(&format!(
+                "UPDATE audit_events SET subject = {}, prev_hash = {}, hash = {} WHERE seq = {}",
+                lit(&e.subject),
+                lit(&prev),
+                lit(&hash),
+                e.seq
+            ))
+            .await
+            .unwrap();
+        prev = hash;
+    }
+    store
+        .raw_execute(&format!(
+            "UPDATE audit_head SET hash = {} WHERE id = 1",
+            lit(&prev)
+        ))
+        .await
+        .unwrap();
+}
+
+/// Editing an event and recomputing the whole chain after it, and the head: the seal of the
+/// edited event gives it away, and `verify` names it.
+async fn check_audit_rewritten_without_the_key(store: Store, _raw: RawDb) {
+    let events = ten_events(&store).await;
+    rechain(&store, &events, 4, |e| e.subject = "someone-else".into()).await;
+    assert_eq!(broken(&store).await, ChainBreak::Forged { seq: 5 });
+}
+
+/// Deleting the last events and setting the head to the new last one (hash included), or
+/// emptying the log back to genesis: the head's seal gives it away.
+async fn check_audit_truncated_without_the_key(store: Store, _raw: RawDb) {
+    let events = ten_events(&store).await;
+    store
+        .raw_execute("DELETE FROM audit_events WHERE seq > 7")
+        .await
+        .unwrap();
+    store
+        .raw_execute(&format!(
+            "UPDATE audit_head SET seq = 7, hash = {} WHERE id = 1",
+            lit(&events[6].hash)
+        ))
+        .await
+        .unwrap();
+    assert_eq!(broken(&store).await, ChainBreak::HeadSeal { seq: 7 });
+    store.raw_execute("DELETE FROM audit_events").await.unwrap();
+    store
+        .raw_execute(&format!(
+            "UPDATE audit_head SET seq = 0, hash = {} WHERE id = 1",
+            lit(GENESIS)
+        ))
+        .await
+        .unwrap();
+    assert_eq!(broken(&store).await, ChainBreak::HeadSeal { seq: 0 });
+}
+
+/// Appending a forged event that links correctly, with a seal copied from a real event.
+async fn check_audit_forged_event(store: Store, _raw: RawDb) {
+    let events = ten_events(&store).await;
+    let last = &events[9];
+    let hash = event_hash(
+        &last.hash,
+        11,
+        last.at + 1,
+        &NewEvent {
+            actor: "admin",
+            site: "PNH",
+            action: "person.read",
+            subject: "x",
+        },
+    );
+    store
+        .raw_execute(&format!(
+            "INSERT INTO audit_events (seq, at, actor, site, action, subject, prev_hash, hash, seal) \
+             VALUES (11, {}, 'admin', 'PNH', 'person.read', 'x', {}, {}, {})",
+            last.at + 1,
+            lit(&last.hash),
+            lit(&hash),
+            lit(last.seal.as_deref().expect("sealed"))
+        ))
+        .await
+        .unwrap();
+    store
+        .raw_execute(&format!(
+            "UPDATE audit_head SET seq = 11, hash = {} WHERE id = 1",
+            lit(&hash)
+        ))
+        .await
+        .unwrap();
+    assert_eq!(broken(&store).await, ChainBreak::Forged { seq: 11 });
 }
 
 /// Deleting the last event and rewinding the head's counter is caught by the head's hash.
