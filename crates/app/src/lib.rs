@@ -59,6 +59,10 @@ impl DataConfig {
     pub fn key_path(&self) -> PathBuf {
         self.data_dir.join("pulang.key")
     }
+    /// The audit witness: the chain's head as last committed, outside the database.
+    pub fn witness_path(&self) -> PathBuf {
+        self.data_dir.join("audit.witness")
+    }
     pub fn url(&self) -> String {
         self.database_url
             .clone()
@@ -128,6 +132,7 @@ impl App {
         restrict_dir(&cfg.data_dir);
         let (keys, key_created) = Keyring::load_or_create(&cfg.key_path())?;
         let store = Store::open(&cfg.url(), keys).await?;
+        store.keep_witness(&cfg.witness_path());
         let index = index::NameIndex::build(
             store
                 .person_summaries(&pulang_store::SiteFilter::All)

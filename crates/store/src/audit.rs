@@ -168,6 +168,10 @@ pub enum ChainBreak {
         "the head's seal does not match event {seq} (events deleted, truncated or rolled back)"
     )]
     HeadSeal { seq: i64 },
+    #[error("the log ends at event {head} but this server recorded event {witnessed} (an older copy of the database was put back)")]
+    RolledBack { witnessed: i64, head: i64 },
+    #[error("event {seq} is not the event this server recorded (the log was replaced)")]
+    Replaced { seq: i64 },
 }
 
 fn to_event(r: &sqlx::any::AnyRow) -> Result<AuditEvent, sqlx::Error> {
@@ -296,6 +300,9 @@ impl Store {
 
     /// Walks the whole chain. Returns the number of events on success.
     pub async fn verify_audit(&self) -> Result<Result<i64, ChainBreak>, StoreError> {
+        // The witness first: it is written after each commit, so read before the head it can
+        // only lag behind an honest database, never run ahead of it.
+        let witnessed = self.inner.witness.get().and_then(|w| w.read());
         let head = sqlx::query("SELECT seq, hash, seal FROM audit_head WHERE id = 1")
             .fetch_one(self.pool())
             .await?;
@@ -328,10 +335,22 @@ impl Store {
                 {
                     return Ok(Err(ChainBreak::Forged { seq: e.seq }));
                 }
+                if witnessed
+                    .as_ref()
+                    .is_some_and(|(seq, hash)| *seq == e.seq && *hash != e.hash)
+                {
+                    return Ok(Err(ChainBreak::Replaced { seq: e.seq }));
+                }
                 prev_seq = e.seq;
                 prev_hash = e.hash;
             }
             after = prev_seq;
+        }
+        if let Some((seq, _)) = witnessed.as_ref().filter(|(seq, _)| *seq > head_seq) {
+            return Ok(Err(ChainBreak::RolledBack {
+                witnessed: *seq,
+                head: head_seq,
+            }));
         }
         if prev_seq != head_seq {
             return Ok(Err(ChainBreak::Truncated {

@@ -20,6 +20,7 @@ pub mod imports;
 mod migrations;
 pub mod people;
 pub mod screenings;
+mod witness;
 
 // Leaf modules: what the features share. They import no feature module.
 pub mod audit;
@@ -36,7 +37,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
 
 pub use crypto::Keyring;
@@ -194,7 +195,11 @@ struct Inner {
     backend: Backend,
     keys: Keyring,
     writer: mpsc::Sender<Job>,
+    witness: WitnessSlot,
 }
+
+/// The audit witness, once the application names its file (shared with the writer).
+type WitnessSlot = Arc<std::sync::OnceLock<witness::Witness>>;
 
 /// A handle to the database. Cheap to clone.
 #[derive(Clone)]
@@ -239,13 +244,21 @@ impl Store {
         migrations::migrator(backend).await?.run(&pool).await?;
         audit::seal_unsealed(&pool, &keys).await?;
         let (tx, rx) = mpsc::channel::<Job>(4096);
-        tokio::spawn(writer_loop(pool.clone(), backend, keys.clone(), rx));
+        let witness = WitnessSlot::default();
+        tokio::spawn(writer_loop(
+            pool.clone(),
+            backend,
+            keys.clone(),
+            witness.clone(),
+            rx,
+        ));
         Ok(Store {
             inner: Arc::new(Inner {
                 pool,
                 backend,
                 keys,
                 writer: tx,
+                witness,
             }),
         })
     }
@@ -260,6 +273,13 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.inner.backend
+    }
+
+    /// Keeps the audit witness in `path` (beside the key file, outside the database): every
+    /// commit records the chain's head there and `verify_audit` checks the database against
+    /// it. Set once; later calls are ignored.
+    pub fn keep_witness(&self, path: &std::path::Path) {
+        let _ = self.inner.witness.set(witness::Witness::at(path));
     }
 
     pub fn keys(&self) -> &Keyring {
@@ -318,7 +338,13 @@ impl Store {
     }
 }
 
-async fn writer_loop(pool: AnyPool, backend: Backend, keys: Keyring, mut rx: mpsc::Receiver<Job>) {
+async fn writer_loop(
+    pool: AnyPool,
+    backend: Backend,
+    keys: Keyring,
+    witness: WitnessSlot,
+    mut rx: mpsc::Receiver<Job>,
+) {
     let begin = match backend {
         Backend::Sqlite => "BEGIN IMMEDIATE",
         Backend::Postgres => "BEGIN",
@@ -383,7 +409,12 @@ async fn writer_loop(pool: AnyPool, backend: Backend, keys: Keyring, mut rx: mps
                 Err(msg)
             }
             None => match conn.execute("COMMIT").await {
-                Ok(_) => Ok(()),
+                Ok(_) => {
+                    if let Some(w) = witness.get() {
+                        witness_head(&mut conn, w).await;
+                    }
+                    Ok(())
+                }
                 Err(e) => {
                     let _ = conn.execute("ROLLBACK").await;
                     Err(e.to_string())
@@ -393,5 +424,23 @@ async fn writer_loop(pool: AnyPool, backend: Backend, keys: Keyring, mut rx: mps
         for fin in done {
             fin.deliver(commit.clone());
         }
+    }
+}
+
+/// Records the committed head in the witness file; a failure is logged, not fatal (the
+/// witness then lags, which verify tolerates).
+async fn witness_head(conn: &mut AnyConnection, w: &witness::Witness) {
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await;
+    let recorded = match head {
+        Ok(r) => match (r.try_get::<i64, _>("seq"), r.try_get::<String, _>("hash")) {
+            (Ok(seq), Ok(hash)) => w.record(seq, &hash).map_err(|e| e.to_string()),
+            _ => Err("unreadable audit head".to_string()),
+        },
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "could not record the audit witness");
     }
 }

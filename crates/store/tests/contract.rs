@@ -61,6 +61,7 @@ contract! {
     check_audit_rewritten_without_the_key => sqlite_audit_rewritten_without_the_key, pg_audit_rewritten_without_the_key;
     check_audit_truncated_without_the_key => sqlite_audit_truncated_without_the_key, pg_audit_truncated_without_the_key;
     check_audit_forged_event => sqlite_audit_forged_event, pg_audit_forged_event;
+    check_audit_rolled_back => sqlite_audit_rolled_back, pg_audit_rolled_back;
     check_merge_unmerge => sqlite_merge_unmerge, pg_merge_unmerge;
     check_review_queue => sqlite_review_queue, pg_review_queue;
     check_arrivals => sqlite_arrivals, pg_arrivals;
@@ -1431,6 +1432,58 @@ async fn check_audit_truncated_without_the_key(store: Store, _raw: RawDb) {
         .await
         .unwrap();
     assert_eq!(broken(&store).await, ChainBreak::HeadSeal { seq: 0 });
+}
+
+/// Putting back an older copy of the log (a restored backup: every event and the head sealed
+/// correctly, just older) passes the seals but not the witness this server keeps outside the
+/// database.
+async fn check_audit_rolled_back(store: Store, raw: RawDb) {
+    let dir = tempfile::tempdir().unwrap();
+    store.keep_witness(&dir.path().join("audit.witness"));
+    for i in 0..7 {
+        store
+            .audit("tester", "PNH", AuditAction::PersonRead, &format!("s{i}"))
+            .await
+            .unwrap();
+    }
+    // The backup: the head row as it was after seven events.
+    let older = raw
+        .strings("SELECT seal FROM audit_head WHERE id = 1")
+        .await
+        .pop()
+        .expect("a sealed head");
+    let hash7 = raw
+        .strings("SELECT hash FROM audit_head WHERE id = 1")
+        .await
+        .pop()
+        .expect("head hash");
+    for i in 7..10 {
+        store
+            .audit("tester", "PNH", AuditAction::PersonRead, &format!("s{i}"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.verify_audit().await.unwrap(), Ok(10));
+    // Putting the backup back.
+    store
+        .raw_execute("DELETE FROM audit_events WHERE seq > 7")
+        .await
+        .unwrap();
+    store
+        .raw_execute(&format!(
+            "UPDATE audit_head SET seq = 7, hash = {}, seal = {} WHERE id = 1",
+            lit(&hash7),
+            lit(&older)
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        broken(&store).await,
+        ChainBreak::RolledBack {
+            witnessed: 10,
+            head: 7
+        }
+    );
 }
 
 /// Appending a forged event that links correctly, with a seal copied from a real event.
