@@ -144,7 +144,10 @@ fn write_csv(
         csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
     w.write_record(header)?;
     for r in rows {
-        w.write_record(&r)?;
+        w.write_record(
+            r.iter()
+                .map(|v| pulang_app::domain::text::spreadsheet_safe(v).into_owned()),
+        )?;
     }
     w.flush()?;
     Ok(())

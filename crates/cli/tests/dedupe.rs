@@ -120,3 +120,27 @@ fn threshold_must_be_a_probability() {
     assert!(!out.status.success());
     assert!(!dir.path().join("clusters.csv").exists());
 }
+
+#[test]
+fn values_that_spreadsheets_would_run_are_written_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dedupe(
+        dir.path(),
+        "record_id\n=HYPERLINK(\"http://evil.example\")\n+62812\n@SUM(A1)\nplain\n",
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("clusters.csv")).unwrap();
+    for line in text.lines().skip(1) {
+        assert!(
+            !line.starts_with(['=', '+', '-', '@']) && !line.starts_with("\"="),
+            "a formula in the output: {line}"
+        );
+    }
+    assert!(text.contains("'+62812"), "{text}");
+    assert!(text.contains("plain,"), "{text}");
+}

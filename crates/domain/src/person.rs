@@ -111,6 +111,34 @@ fn clean_list(v: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Characters that make text look like something it is not: control characters (NUL …) and
+/// the bidirectional overrides and isolates that reorder what is displayed. Never in a name.
+fn deceptive(c: char) -> bool {
+    (c.is_control() && !c.is_whitespace())
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters with no width: a name made only of them is no name.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Checks a name-like text: `Some(code)` when it holds a deceptive character.
+fn name_issue(s: &str) -> Option<&'static str> {
+    s.chars().any(deceptive).then_some("invalid_characters")
+}
+
+/// White space folded, and nothing left when only invisible characters were typed.
+fn visible_words(s: &str) -> String {
+    if s.chars().all(|c| c.is_whitespace() || invisible(c)) {
+        return String::new();
+    }
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// At most this many phone numbers per person.
+pub const MAX_PHONES: usize = 10;
+
 pub const MAX_TEXT: usize = 200;
 pub const MAX_NOTES: usize = 10_000;
 
@@ -119,19 +147,23 @@ impl PersonForm {
     /// `today` bounds birth dates and ages.
     pub fn validate(&self, today: Date) -> (Option<PersonDetails>, Validation) {
         let mut v = Validation::default();
-        let full_name = self
-            .full_name
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let full_name = visible_words(&self.full_name);
         if full_name.is_empty() {
             v.errors.push(FieldIssue::new("full_name", "required"));
         } else if full_name.chars().count() > MAX_TEXT {
             v.errors.push(FieldIssue::new("full_name", "too_long"));
+        } else if let Some(code) = name_issue(&full_name) {
+            v.errors.push(FieldIssue::new("full_name", code));
         }
-        let aliases = clean_list(&self.aliases);
+        let aliases: Vec<String> = clean_list(&self.aliases)
+            .iter()
+            .map(|a| visible_words(a))
+            .filter(|a| !a.is_empty())
+            .collect();
         if aliases.len() > 20 || aliases.iter().any(|a| a.chars().count() > MAX_TEXT) {
             v.errors.push(FieldIssue::new("aliases", "too_long"));
+        } else if let Some(code) = aliases.iter().find_map(|a| name_issue(a)) {
+            v.errors.push(FieldIssue::new("aliases", code));
         }
         let sex = match clean(&self.sex) {
             None => None,
@@ -216,7 +248,11 @@ impl PersonForm {
             },
         };
         let mut phones = Vec::new();
-        for raw in clean_list(&self.phones) {
+        let typed = clean_list(&self.phones);
+        if typed.len() > MAX_PHONES {
+            v.errors.push(FieldIssue::new("phones", "too_many"));
+        }
+        for raw in typed.into_iter().take(MAX_PHONES) {
             match phone::normalize(&raw) {
                 Ok(p) => {
                     if !phones.contains(&p) {
@@ -227,6 +263,9 @@ impl PersonForm {
             }
         }
         let origin_regency = clean(&self.origin_regency);
+        if let Some(code) = origin_regency.as_deref().and_then(name_issue) {
+            v.errors.push(FieldIssue::new("origin_regency", code));
+        }
         if origin_province
             .as_ref()
             .is_some_and(|p| p.chars().count() > MAX_TEXT)
@@ -349,6 +388,44 @@ mod tests {
         let (d, v) = PersonForm::default().validate(TODAY);
         assert!(d.is_none());
         assert_eq!(v.errors, vec![FieldIssue::new("full_name", "required")]);
+    }
+
+    #[test]
+    fn names_cannot_hide_or_reorder_text_and_phones_are_bounded() {
+        let check = |name: &str| {
+            let f = PersonForm {
+                full_name: name.into(),
+                ..Default::default()
+            };
+            f.validate(TODAY).1.errors
+        };
+        assert_eq!(
+            check("Siti\u{0}"),
+            vec![FieldIssue::new("full_name", "invalid_characters")]
+        );
+        assert_eq!(
+            check("Siti \u{202E}ayaR"),
+            vec![FieldIssue::new("full_name", "invalid_characters")]
+        );
+        assert_eq!(
+            check("\u{200B}\u{200B} \u{FEFF}"),
+            vec![FieldIssue::new("full_name", "required")]
+        );
+        assert_eq!(
+            check("          "),
+            vec![FieldIssue::new("full_name", "required")]
+        );
+        assert!(check("Ni Luh Putu Ayu").is_empty());
+        let f = PersonForm {
+            full_name: "Siti".into(),
+            phones: (0..11).map(|i| format!("08123456{i:04}")).collect(),
+            ..Default::default()
+        };
+        assert!(f
+            .validate(TODAY)
+            .1
+            .errors
+            .contains(&FieldIssue::new("phones", "too_many")));
     }
 
     #[test]

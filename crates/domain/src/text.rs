@@ -49,6 +49,16 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// A value as it may go into a CSV or XLSX cell: one that a spreadsheet would read as a
+/// formula (`=`, `+`, `-`, `@`, or a tab or carriage return first) is prefixed with `'`, so a
+/// name typed as `=HYPERLINK(…)` stays text when the file is opened.
+pub fn spreadsheet_safe(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}").into(),
+        _ => value.into(),
+    }
+}
+
 /// Masks an identifier for display: first four and last four characters kept.
 pub fn mask(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
@@ -74,6 +84,17 @@ pub fn mask(id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn spreadsheet_values_cannot_become_formulas() {
+        use super::spreadsheet_safe as safe;
+        for bad in ["=1+1", "+62812", "-2", "@SUM(A1)", "\t=x", "\r=x"] {
+            assert!(safe(bad).starts_with('\''), "{bad:?}");
+        }
+        for ok in ["Siti", "", "0812", "a=b"] {
+            assert_eq!(safe(ok), ok);
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -12,7 +12,7 @@ use crate::extract::{
 use crate::i18n::{t, t1, Lang};
 use crate::ui::form::{LoginPosted, LoginRejected, Rejected};
 use crate::ui::layout::{local_path, Chrome};
-use crate::ui::{html_response, page, PageResult, Posted};
+use crate::ui::{html_response, page, PageError, PageResult, Posted};
 use crate::AppState;
 
 pub async fn home(web: Web) -> Redirect {
@@ -152,13 +152,18 @@ pub async fn login_submit(
 
 /// Signs out. Without the right token the session is left alone (a forged sign-out must not
 /// end it), but the browser is sent to the sign-in page all the same.
+/// Ends the session. Without the form's token nothing happens (a page elsewhere cannot sign
+/// anyone out), and the cookie is cleared only once the session has really ended, so nobody
+/// walks away believing they signed out of a session that lives on.
 pub async fn logout(State(s): State<AppState>, posted: Result<Posted, Rejected>) -> Response {
     match posted {
         Ok(p) => {
-            let _ = s.app.logout(&p.web.scope, &p.web.token).await;
+            if let Err(e) = s.app.logout(&p.web.scope, &p.web.token).await {
+                return PageError::from(e).into_response();
+            }
         }
         Err(Rejected::NotSignedIn(r)) => return r,
-        Err(_) => {}
+        Err(rejected) => return rejected.into_response(),
     }
     let mut res = Redirect::to("/login").into_response();
     if let Ok(v) = set_cookie(SESSION_COOKIE, "", 0, s.cfg.secure_cookies).parse() {

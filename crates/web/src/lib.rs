@@ -136,7 +136,10 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.cfg.secure_cookies,
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -185,10 +188,17 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 
 /// Headers on every response; pages may hold personal data, so nothing is cached except the
 /// stylesheet.
-async fn security_headers(req: Request, next: Next) -> Response {
+/// Served over HTTPS (`--secure-cookies`), browsers are also told to use nothing else.
+async fn security_headers(State(https): State<bool>, req: Request, next: Next) -> Response {
     let is_static = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),

@@ -710,9 +710,11 @@ async fn form_posts_without_the_right_csrf_are_refused_and_save_nothing() {
     let sites = env.app.sites(&op()).await.expect("sites");
     assert!(!sites.iter().any(|s| s.code == "CSRF"), "site added");
 
-    // Signing out without the token leaves the session alive.
+    // Signing out without the token does nothing: the session lives, and the cookie stays
+    // (clearing it would make the person believe they had signed out).
     let res = env.send(session_form("/logout", &reg.session, &[])).await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert_eq!(res.set_cookie("pulang_session"), None, "cookie left alone");
     let res = env.send(session_get("/people", &reg.session)).await;
     assert_eq!(res.status, StatusCode::OK, "session ended without CSRF");
     // With it, the session ends.

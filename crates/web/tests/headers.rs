@@ -256,6 +256,12 @@ async fn cookie_flags(secure: bool) {
     })
     .await;
     let (page, res) = sign_in(&env, "pnh_registrar", PASSWORD).await;
+    // Served over HTTPS, browsers are told to use nothing else (HSTS); not otherwise.
+    assert_eq!(
+        page.header("strict-transport-security").is_some(),
+        secure,
+        "HSTS only with --secure-cookies"
+    );
     assert_flags(
         "pre-login cookie",
         &page.set_cookie("pulang_prelogin").expect("pre-login"),
