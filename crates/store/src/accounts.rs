@@ -248,10 +248,13 @@ impl Store {
                     if n == 0 {
                         return Err(StoreError::NotFound);
                     }
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                        .bind(&uid)
-                        .execute(&mut *conn)
-                        .await?;
+                    // A new password ends everything the old one opened: sessions and tokens.
+                    for sql in [
+                        "DELETE FROM sessions WHERE user_id = $1",
+                        "DELETE FROM api_tokens WHERE user_id = $1",
+                    ] {
+                        sqlx::query(sql).bind(&uid).execute(&mut *conn).await?;
+                    }
                     Ok(())
                 })
             },

@@ -351,6 +351,16 @@ async fn check_accounts(store: Store, _raw: RawDb) {
         Some(siti.as_str())
     );
     assert_eq!(store.token_user("tok-digest-2").await.unwrap(), None);
+    // A new password ends the tokens too (a leaked token must not outlive a password change).
+    store
+        .set_password(&op, &siti, "$argon2id$fake-newer")
+        .await
+        .unwrap();
+    assert_eq!(store.token_user("tok-digest-1").await.unwrap(), None);
+    store
+        .create_token(&op, &siti, "tok-digest-1")
+        .await
+        .unwrap();
 
     // Disabling ends sessions and tokens; enabling does not bring them back.
     store
