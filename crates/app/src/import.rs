@@ -439,6 +439,34 @@ fn field_reasons(c: &Cand) -> impl Iterator<Item = String> + '_ {
 impl App {
     /// Imports (or, with `dry_run`, reports on) a list. `progress(done, total)` is called as rows
     /// are processed.
+    /// Parses a list off the async workers, a few at a time: a hostile XLSX (a small file that
+    /// unpacks to hundreds of megabytes of XML) must not stall every other request while it is
+    /// read. Beyond a minute's wait for a free parser the caller is told to retry.
+    async fn parse_list(
+        &self,
+        bytes: &[u8],
+        overrides: &[(String, Option<Field>)],
+        today: time::Date,
+    ) -> Result<Parsed, AppError> {
+        let permit = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            self.parsers.clone().acquire_owned(),
+        )
+        .await
+        .map_err(|_| AppError::Throttled {
+            retry_after_secs: 10,
+        })?
+        .map_err(AppError::internal)?;
+        let (bytes, overrides) = (bytes.to_vec(), overrides.to_vec());
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            pulang_import::parse(&bytes, &overrides, today)
+        })
+        .await
+        .map_err(AppError::internal)?
+        .map_err(|e| AppError::BadRequest(e.to_string()))
+    }
+
     pub async fn import_list(
         &self,
         scope: &AccessScope,
@@ -457,8 +485,7 @@ impl App {
             )?
             .clone();
         let today = today();
-        let mut parsed: Parsed = pulang_import::parse(bytes, &req.overrides, today)
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let mut parsed: Parsed = self.parse_list(bytes, &req.overrides, today).await?;
         number_repeated_rows(&mut parsed.rows);
         let file_hash = hex::encode(Sha256::digest(bytes));
         let source = if req.source.trim().is_empty() {

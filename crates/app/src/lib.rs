@@ -82,6 +82,8 @@ pub struct AppInner {
     pub(crate) throttle: auth::Throttle,
     pub(crate) dummy_hash: String,
     pub(crate) passwords: auth::PasswordPool,
+    /// Lists being parsed at once (see `import::parse_list`).
+    pub(crate) parsers: Arc<tokio::sync::Semaphore>,
     pub(crate) sites: RwLock<Option<Vec<Site>>>,
 }
 
@@ -145,6 +147,7 @@ impl App {
                 throttle: auth::Throttle::new(Duration::from_secs(15 * 60), 5, 30),
                 dummy_hash: auth::hash_password("pulang-timing-equaliser")?,
                 passwords: auth::PasswordPool::for_this_machine(),
+                parsers: Arc::new(tokio::sync::Semaphore::new(2)),
                 sites: RwLock::new(None),
             }),
         };

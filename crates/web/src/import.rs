@@ -22,6 +22,10 @@ use crate::AppState;
 /// The largest list accepted from the browser.
 pub const UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
 const KEEP: Duration = Duration::from_secs(30 * 60);
+/// Previews a user may hold at once, waiting for confirmation; a new one drops their oldest.
+const PREVIEWS_PER_USER: usize = 3;
+/// Bytes of previewed lists held in memory for everyone; beyond, the oldest are dropped.
+const PREVIEW_BYTES: usize = 256 * 1024 * 1024;
 
 struct Upload {
     user_id: String,
@@ -47,10 +51,29 @@ struct Job {
 pub struct Uploads(Mutex<HashMap<String, Upload>>, Mutex<HashMap<String, Job>>);
 
 impl Uploads {
+    /// Keeps a previewed list until it is confirmed (or for [`KEEP`]); memory stays bounded:
+    /// [`PREVIEWS_PER_USER`] per user and [`PREVIEW_BYTES`] in all, the oldest dropped first
+    /// (confirming a dropped preview asks for the file again).
     fn put(&self, u: Upload) -> String {
         let token = pulang_app::auth::random_token();
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         map.retain(|_, v| v.at.elapsed() < KEEP);
+        let oldest = |map: &HashMap<String, Upload>, user: Option<&str>| {
+            map.iter()
+                .filter(|(_, v)| user.is_none_or(|u| v.user_id == u))
+                .min_by_key(|(_, v)| v.at)
+                .map(|(k, _)| k.clone())
+        };
+        while map.values().filter(|v| v.user_id == u.user_id).count() >= PREVIEWS_PER_USER {
+            let Some(k) = oldest(&map, Some(&u.user_id)) else {
+                break;
+            };
+            map.remove(&k);
+        }
+        while map.values().map(|v| v.bytes.len()).sum::<usize>() + u.bytes.len() > PREVIEW_BYTES {
+            let Some(k) = oldest(&map, None) else { break };
+            map.remove(&k);
+        }
         map.insert(token.clone(), u);
         token
     }
@@ -336,4 +359,44 @@ pub async fn revert(
             p { a href="/imports" { (t(l, "import-title")) } }
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(user: &str, bytes: usize) -> Upload {
+        Upload {
+            user_id: user.into(),
+            file_name: "list.csv".into(),
+            source: String::new(),
+            site: None,
+            bytes: vec![b'x'; bytes],
+            at: Instant::now(),
+        }
+    }
+
+    #[test]
+    fn previews_held_in_memory_are_bounded() {
+        let u = Uploads::default();
+        let first = u.put(upload("siti", 10));
+        let mut later = Vec::new();
+        for _ in 0..PREVIEWS_PER_USER {
+            std::thread::sleep(Duration::from_millis(2));
+            later.push(u.put(upload("siti", 10)));
+        }
+        let budi = u.put(upload("budi", 10));
+        assert!(
+            u.take(&first, "siti").is_none(),
+            "the oldest of siti's was dropped"
+        );
+        assert!(later.iter().all(|t| u.0.lock().unwrap().contains_key(t)));
+        assert!(u.take(&budi, "budi").is_some(), "other users keep theirs");
+        // One preview as large as the whole allowance drops everything older.
+        std::thread::sleep(Duration::from_millis(2));
+        let big = u.put(upload("andi", PREVIEW_BYTES));
+        let map = u.0.lock().unwrap();
+        assert_eq!(map.len(), 1);
+        assert!(map.contains_key(&big));
+    }
 }
