@@ -5,7 +5,7 @@ use pulang_store::audit::{AuditEvent, ChainBreak};
 use pulang_store::people::Counts;
 use serde::Serialize;
 
-use crate::auth::{random_token, secret_digest, MIN_PASSWORD_LEN};
+use crate::auth::{check_new_password, random_token, secret_digest};
 use crate::people::site_code;
 use crate::{AccessScope, App, AppError, Permission};
 
@@ -117,11 +117,7 @@ impl App {
                 "username: 2–64 letters, digits or . _ - @".into(),
             ));
         }
-        if password.chars().count() < MIN_PASSWORD_LEN {
-            return Err(AppError::BadRequest(format!(
-                "password: at least {MIN_PASSWORD_LEN} characters"
-            )));
-        }
+        check_new_password(password)?;
         let hash = self.passwords.hash(password).await?;
         Ok(self
             .store
@@ -250,11 +246,7 @@ impl App {
         if user.id != scope.user_id() {
             self.require_manage_users_of(scope, &user)?;
         }
-        if password.chars().count() < MIN_PASSWORD_LEN {
-            return Err(AppError::BadRequest(format!(
-                "password: at least {MIN_PASSWORD_LEN} characters"
-            )));
-        }
+        check_new_password(password)?;
         Ok(self
             .store
             .set_password(

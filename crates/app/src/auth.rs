@@ -18,6 +18,29 @@ use crate::{now_ms, AccessScope, App, AppError};
 pub const SESSION_HOURS: i64 = 12;
 pub const MIN_PASSWORD_LEN: usize = 10;
 
+/// Checks a new password: at least [`MIN_PASSWORD_LEN`] visible characters (white space and
+/// zero-width characters do not count) and at least five different ones, so that ten spaces,
+/// ten invisible characters or `aaaaaaaaaa` are refused.
+pub fn check_new_password(password: &str) -> Result<(), AppError> {
+    let visible: Vec<char> = password
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control() && !is_invisible(*c))
+        .collect();
+    let mut distinct = visible.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if visible.len() < MIN_PASSWORD_LEN || distinct.len() < 5 {
+        return Err(AppError::BadRequest(format!(
+            "password: at least {MIN_PASSWORD_LEN} characters (spaces and invisible characters do not count), at least 5 of them different"
+        )));
+    }
+    Ok(())
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}')
+}
+
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
@@ -288,6 +311,26 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weak_new_passwords_are_refused() {
+        for weak in [
+            "          ",
+            "\u{200B}\u{200B}\u{200B}\u{200B}\u{200B}\u{200B}\u{200B}\u{200B}\u{200B}\u{200B}",
+            "aaaaaaaaaaaa",
+            "abababababab",
+            "short",
+            "a b c d e f g h i",
+        ] {
+            assert!(check_new_password(weak).is_err(), "{weak:?}");
+        }
+        for ok in [
+            "correct horse battery staple",
+            "e2e-Pulang-reg1-correct-horse",
+        ] {
+            assert!(check_new_password(ok).is_ok(), "{ok:?}");
+        }
+    }
 
     #[test]
     fn passwords_verify() {
