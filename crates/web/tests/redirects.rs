@@ -39,38 +39,23 @@ async fn milestone_back_redirects_only_on_this_site() {
     let cw = env.creds(Who::Caseworker);
     let uri = format!("/people/{}/milestones", env.own_id);
     let own = format!("/people/{}", env.own_id);
-    for back in [
-        "/\t/evil.example/x",
-        "/\n/evil",
-        "//evil.example",
-        "/\\evil",
-        "/\0",
-    ] {
-        let res = env
-            .send(session_form(
-                &uri,
-                &cw.session,
-                &[
-                    ("csrf", &cw.csrf),
-                    ("milestone", "sheltered"),
-                    ("back", back),
-                ],
-            ))
-            .await;
-        assert!(res.status.is_redirection(), "{back:?}: {}", res.status);
-        assert_eq!(res.header("location"), Some(own.as_str()), "{back:?}");
-    }
     let group = format!("/groups/{}", env.own_group);
-    let res = env
-        .send(session_form(
-            &uri,
-            &cw.session,
-            &[
-                ("csrf", &cw.csrf),
-                ("milestone", "sheltered"),
-                ("back", &group),
-            ],
-        ))
-        .await;
-    assert_eq!(res.header("location"), Some(group.as_str()));
+    let cases = [
+        ("/\t/evil.example/x", own.as_str()),
+        ("/\n/evil", own.as_str()),
+        ("//evil.example", own.as_str()),
+        ("/\\evil", own.as_str()),
+        ("/\0", own.as_str()),
+        (group.as_str(), group.as_str()),
+    ];
+    for (back, lands) in cases {
+        let fields = [
+            ("csrf", cw.csrf.as_str()),
+            ("milestone", "sheltered"),
+            ("back", back),
+        ];
+        let res = env.send(session_form(&uri, &cw.session, &fields)).await;
+        assert!(res.status.is_redirection(), "{back:?}: {}", res.status);
+        assert_eq!(res.header("location"), Some(lands), "{back:?}");
+    }
 }
