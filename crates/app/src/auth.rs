@@ -24,7 +24,7 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 pub fn check_new_password(password: &str) -> Result<(), AppError> {
     let visible: Vec<char> = password
         .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control() && !is_invisible(*c))
+        .filter(|c| !c.is_whitespace() && !c.is_control() && !pulang_domain::text::is_invisible(*c))
         .collect();
     let mut distinct = visible.clone();
     distinct.sort_unstable();
@@ -35,10 +35,6 @@ pub fn check_new_password(password: &str) -> Result<(), AppError> {
         )));
     }
     Ok(())
-}
-
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}')
 }
 
 pub fn hash_password(password: &str) -> Result<String, AppError> {

@@ -118,11 +118,6 @@ fn deceptive(c: char) -> bool {
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Characters with no width: a name made only of them is no name.
-fn invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
-}
-
 /// Checks a name-like text: `Some(code)` when it holds a deceptive character.
 fn name_issue(s: &str) -> Option<&'static str> {
     s.chars().any(deceptive).then_some("invalid_characters")
@@ -130,7 +125,9 @@ fn name_issue(s: &str) -> Option<&'static str> {
 
 /// White space folded, and nothing left when only invisible characters were typed.
 fn visible_words(s: &str) -> String {
-    if s.chars().all(|c| c.is_whitespace() || invisible(c)) {
+    if s.chars()
+        .all(|c| c.is_whitespace() || crate::text::is_invisible(c))
+    {
         return String::new();
     }
     s.split_whitespace().collect::<Vec<_>>().join(" ")

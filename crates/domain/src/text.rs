@@ -49,6 +49,12 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// A character with no width (zero-width spaces and joiners, direction marks, the word joiner
+/// family, the byte-order mark, the soft hyphen): text made only of these shows as nothing.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}')
+}
+
 /// A value as it may go into a CSV or XLSX cell: one that a spreadsheet would read as a
 /// formula (`=`, `+`, `-`, `@`, or a tab or carriage return first) is prefixed with `'`, so a
 /// name typed as `=HYPERLINK(…)` stays text when the file is opened.

@@ -196,6 +196,14 @@ pub(crate) async fn seal_unsealed(
     pool: &sqlx::AnyPool,
     keys: &crate::Keyring,
 ) -> Result<(), StoreError> {
+    // The head is sealed last: once it is, every event is, and start-up skips the scan.
+    let head_sealed: Option<String> = sqlx::query("SELECT seal FROM audit_head WHERE id = 1")
+        .fetch_one(pool)
+        .await?
+        .try_get("seal")?;
+    if head_sealed.is_some() {
+        return Ok(());
+    }
     loop {
         let rows = sqlx::query(
             "SELECT seq, hash FROM audit_events WHERE seal IS NULL ORDER BY seq LIMIT 5000",
