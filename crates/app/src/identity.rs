@@ -129,6 +129,13 @@ impl App {
         limit: usize,
     ) -> Result<Vec<PossibleMatch>, AppError> {
         let filter = scope.require(Permission::ReadPersonMinimal)?;
+        // A partial record is fine (the registrar is still typing), a malformed value is not:
+        // it would match on something the register can never hold.
+        let (_, mut checked) = form.validate(crate::today());
+        checked.errors.retain(|e| e.code != "required");
+        if !checked.errors.is_empty() {
+            return Err(AppError::Invalid(checked));
+        }
         let mut out = self
             .match_record(&filter, &form_record(form), limit.clamp(1, 5), PANEL_MIN)
             .await?;

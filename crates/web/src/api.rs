@@ -6,6 +6,7 @@ mod identity;
 mod openapi;
 mod people;
 
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
@@ -48,11 +49,41 @@ struct Body<T>(T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = Problem;
     async fn from_request(req: Request, s: &S) -> Result<Self, Problem> {
-        match Json::<T>::from_request(req, s).await {
-            Ok(Json(v)) => Ok(Body(v)),
-            Err(e) => Err(bad_json(e)),
+        if !is_json(req.headers()) {
+            return Err(
+                Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Invalid request body")
+                    .detail("Expected request with `Content-Type: application/json`"),
+            );
         }
+        let bytes = Bytes::from_request(req, s)
+            .await
+            .map_err(|e| Problem::new(e.status(), "Invalid request body").detail(e.body_text()))?;
+        // Every body is an object; serde alone would also read a struct from an array.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(invalid("the body must be a JSON object"));
+        }
+        Json::<T>::from_bytes(&bytes)
+            .map(|Json(v)| Body(v))
+            .map_err(bad_json)
     }
+}
+
+/// `application/json` or a `+json` type, as axum's `Json` accepts.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 fn bad_json(e: JsonRejection) -> Problem {
@@ -131,14 +162,27 @@ struct Registration {
     #[serde(default)]
     notes: Option<String>,
     #[serde(default)]
-    encounter: Option<EncounterForm>,
+    encounter: Option<NestedEncounter>,
     #[serde(default)]
     confirm_warnings: bool,
 }
 
+/// The nested arrival of a registration: an object only (serde would also read a struct from
+/// an array).
+struct NestedEncounter(EncounterForm);
+
+impl<'de> Deserialize<'de> for NestedEncounter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let fields = serde_json::Map::<String, Value>::deserialize(d)?;
+        serde_json::from_value(Value::Object(fields))
+            .map(NestedEncounter)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 impl Registration {
     fn into_submission(self) -> Submission {
-        let encounter = self.encounter.unwrap_or(EncounterForm {
+        let encounter = self.encounter.map(|n| n.0).unwrap_or(EncounterForm {
             site: self.site,
             arrived_on: self.arrived_on,
             arrival_route: self.arrival_route,

@@ -35,10 +35,44 @@ fn with(mut base: Value, extra: Value) -> Value {
     base
 }
 
+/// `properties` as read where they are accepted but not used (so that a whole registration
+/// body can be sent): each keeps its JSON type, but its values are not checked.
+fn ignored(properties: &Value) -> Value {
+    const VALUE_RULES: [&str; 7] = [
+        "format",
+        "enum",
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+    ];
+    fn types_only(v: &Value) -> Value {
+        match v {
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .filter(|(k, _)| !VALUE_RULES.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), types_only(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    let mut m = serde_json::Map::new();
+    for (key, schema) in properties.as_object().into_iter().flatten() {
+        let schema = with(
+            types_only(schema),
+            json!({"description": "accepted and not used here"}),
+        );
+        m.insert(key.clone(), schema);
+    }
+    Value::Object(m)
+}
+
 pub fn spec() -> Value {
     let str_opt = json!({"type": ["string", "null"]});
     let person_fields = json!({
-        "full_name": {"type": "string", "maxLength": 200},
+        "full_name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S", "description": "at least one visible letter; no control or direction-changing characters"},
         "aliases": {"type": "array", "items": {"type": "string"}},
         "sex": {"type": ["string", "null"], "enum": ["M", "F", null]},
         "birth_date": {"type": ["string", "null"], "description": "YYYY-MM-DD or YYYY"},
@@ -60,12 +94,12 @@ pub fn spec() -> Value {
     let registration: Value = with(
         with(person_fields.clone(), encounter.clone()),
         json!({
-            "encounter": {"type": "object", "properties": encounter, "additionalProperties": false},
+            "encounter": {"type": ["object", "null"], "properties": encounter, "additionalProperties": false},
             "confirm_warnings": {"type": "boolean", "default": false},
         }),
     );
     let update = with(
-        person_fields,
+        person_fields.clone(),
         json!({"version": {"type": "integer"}, "confirm_warnings": {"type": "boolean"}}),
     );
     json!({
@@ -85,8 +119,8 @@ pub fn spec() -> Value {
                     "summary": "Find people by partial name or alias, case number, NIK, passport or phone",
                     "parameters": [
                         {"name": "q", "in": "query", "schema": {"type": "string"}},
-                        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": super::people::MAX_OFFSET}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": super::people::MAX_LIMIT}},
                     ],
                     "responses": with(json!({"200": {"description": "A page of people", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchPage"}}}}}), errors(&["400", "401", "403"])),
                 },
@@ -101,7 +135,7 @@ pub fn spec() -> Value {
                 "get": {
                     "summary": "One person, with encounters and history (an audited read)",
                     "parameters": [{"name": "reveal", "in": "query", "schema": {"type": "boolean"}, "description": "unmask NIK and passport (audited as a reveal)"}],
-                    "responses": with(json!({"200": {"description": "The person"}}), errors(&["401", "404"])),
+                    "responses": with(json!({"200": {"description": "The person"}}), errors(&["400", "401", "404"])),
                 },
                 "put": {
                     "summary": "Replace a person's details; the change is kept in the history",
@@ -111,8 +145,10 @@ pub fn spec() -> Value {
             },
             "/people/matches": {"post": {
                 "summary": "Possible matches while registering: up to five people already registered who may be this person, with the probability and the fields that agree or differ (nothing is written; the query is audited)",
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["full_name"], "properties": registration.clone(), "additionalProperties": false}}}},
-                "responses": with(json!({"200": {"description": "Candidates, best first", "content": {"application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/PossibleMatch"}}}}}}}}), errors(&["401", "403", "415", "422"])),
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["full_name"], "properties": with(ignored(&registration), with(person_fields.clone(), json!({
+                    "full_name": {"type": "string", "maxLength": 200, "description": "may be empty or partial while the registrar types; identifiers alone also find matches"},
+                }))), "additionalProperties": false}}}},
+                "responses": with(json!({"200": {"description": "Candidates, best first", "content": {"application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/PossibleMatch"}}}}}}}}), errors(&["400", "401", "403", "413", "415", "422"])),
             }},
             "/desk/arrivals": {"post": {
                 "summary": "Register an arrival at the desk: a minimal first record with a queue ticket, triage flags and arrival group. Unless `same_as` or `confirmed_new` is given, likely matches come back first (200, nothing written)",
@@ -125,19 +161,19 @@ pub fn spec() -> Value {
                 "responses": with(json!({
                     "200": {"description": "`{\"outcome\": \"possible_matches\", \"candidates\": [...]}`: the registrar decides"},
                     "201": {"description": "`{\"outcome\": \"registered\" | \"arrived\", \"person_id\", \"case_number\", \"ticket\", ...}`"},
-                }), errors(&["400", "401", "403", "404", "415", "422"])),
+                }), errors(&["400", "401", "403", "404", "413", "415", "422"])),
             }},
             "/groups": {
                 "get": {"summary": "Arrival groups at the caller's sites with their progress (counts only)", "responses": with(json!({"200": {"description": "OK"}}), errors(&["401", "403"]))},
                 "post": {
                     "summary": "Create an arrival group (a police hand-over, a rescue operation)",
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name", "kind"], "properties": {
-                        "name": {"type": "string", "maxLength": 200},
+                        "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
                         "kind": {"type": "string", "enum": terms(ArrivalRoute::GROUP_KINDS.iter().map(|t| t.as_str()), false)},
                         "site": str_opt,
                         "arrived_on": {"type": ["string", "null"], "format": "date"},
                     }, "additionalProperties": false}}}},
-                    "responses": with(json!({"201": {"description": "Created"}}), errors(&["401", "403", "415", "422"])),
+                    "responses": with(json!({"201": {"description": "Created"}}), errors(&["400", "401", "403", "413", "415", "422"])),
                 },
             },
             "/groups/{id}": {
@@ -157,7 +193,7 @@ pub fn spec() -> Value {
                         "decision": {"type": "string", "enum": ["confirm", "reject", "defer"]},
                         "keep": str_opt,
                     }, "additionalProperties": false}}}},
-                    "responses": with(json!({"200": {"description": "`{\"merge\": {...} | null}`"}}), errors(&["400", "401", "403", "404", "409", "415", "422"])),
+                    "responses": with(json!({"200": {"description": "`{\"merge\": {...} | null}`"}}), errors(&["400", "401", "403", "404", "409", "413", "415", "422"])),
                 },
             },
             "/stats": {"get": {"summary": "Counts without personal data", "responses": with(json!({"200": {"description": "OK"}}), errors(&["401", "403"]))}},

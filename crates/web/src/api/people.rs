@@ -14,6 +14,15 @@ use crate::extract::Api;
 use crate::problem::Problem;
 use crate::AppState;
 
+/// A page of search results holds at most this many people (the OpenAPI document says so too).
+pub(super) const MAX_LIMIT: usize = 200;
+/// Far beyond any register; a larger offset is a mistake, not a page.
+pub(super) const MAX_OFFSET: usize = 10_000_000;
+
+fn bad_query(e: QueryRejection) -> Problem {
+    Problem::new(StatusCode::BAD_REQUEST, "Invalid query").detail(e.body_text())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
@@ -27,17 +36,20 @@ pub async fn search(
     api: Api,
     q: Result<Query<SearchQuery>, QueryRejection>,
 ) -> ApiResult {
-    let Query(q) = q.map_err(|e| {
-        Problem::new(StatusCode::BAD_REQUEST, "Invalid query").detail(e.body_text())
-    })?;
+    let Query(q) = q.map_err(bad_query)?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Problem::new(StatusCode::BAD_REQUEST, "Invalid query")
+            .detail(format!("limit must be between 1 and {MAX_LIMIT}")));
+    }
+    let offset = q.offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(Problem::new(StatusCode::BAD_REQUEST, "Invalid query")
+            .detail(format!("offset must be at most {MAX_OFFSET}")));
+    }
     let page = s
         .app
-        .search(
-            &api.scope,
-            q.q.as_deref().unwrap_or(""),
-            q.offset.unwrap_or(0),
-            q.limit.unwrap_or(50),
-        )
+        .search(&api.scope, q.q.as_deref().unwrap_or(""), offset, limit)
         .await?;
     Ok(Json(page).into_response())
 }
@@ -89,7 +101,7 @@ pub async fn person(
     Path(id): Path<String>,
     q: Result<Query<PersonQuery>, QueryRejection>,
 ) -> ApiResult {
-    let reveal = q.map(|Query(q)| q.reveal).unwrap_or(false);
+    let Query(PersonQuery { reveal }) = q.map_err(bad_query)?;
     let p = s.app.person(&api.scope, &id, reveal).await?;
     let mut v = serde_json::to_value(&p.person).unwrap_or_default();
     v["encounters"] = json!(p.encounters);
