@@ -450,3 +450,208 @@ fn demo_data_is_encrypted_at_rest() {
         app.close().await;
     });
 }
+
+/// What an attacker who can write the database file but not read the key file can compute:
+/// the plain SHA-256 chain (its recipe is public), never a seal.
+mod attacker {
+    use super::*;
+    use pulang_store::audit::{event_hash, NewEvent};
+
+    pub type Event = (i64, i64, String, String, String, String);
+
+    pub async fn events(c: &mut SqliteConnection) -> Vec<Event> {
+        sqlx::query_as(
+            "SELECT seq, at, actor, site, action, subject FROM audit_events ORDER BY seq",
+        )
+        .fetch_all(&mut *c)
+        .await
+        .unwrap()
+    }
+
+    /// Rewrites the whole log as `events` (renumbered from 1), every plain hash recomputed and
+    /// the head fixed; seals copied from whatever event held the number before.
+    pub async fn rewrite(c: &mut SqliteConnection, events: &[Event]) {
+        let seals: Vec<(i64, Option<String>)> =
+            sqlx::query_as("SELECT seq, seal FROM audit_events ORDER BY seq")
+                .fetch_all(&mut *c)
+                .await
+                .unwrap();
+        sqlx::query("DELETE FROM audit_events")
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        let mut prev = "0".repeat(64);
+        for (i, (_, at, actor, site, action, subject)) in events.iter().enumerate() {
+            let seq = i as i64 + 1;
+            let e = NewEvent {
+                actor,
+                site,
+                action,
+                subject,
+            };
+            let hash = event_hash(&prev, seq, *at, &e);
+            let seal = seals
+                .iter()
+                .find(|(s, _)| *s == seq)
+                .and_then(|(_, s)| s.clone());
+            sqlx::query(
+                "INSERT INTO audit_events (seq, at, actor, site, action, subject, prev_hash, hash, seal) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(seq)
+            .bind(at)
+            .bind(actor)
+            .bind(site)
+            .bind(action)
+            .bind(subject)
+            .bind(&prev)
+            .bind(&hash)
+            .bind(seal)
+            .execute(&mut *c)
+            .await
+            .unwrap();
+            prev = hash;
+        }
+        sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+            .bind(events.len() as i64)
+            .bind(&prev)
+            .execute(&mut *c)
+            .await
+            .unwrap();
+    }
+}
+
+/// The eleven ways of rewriting history that the security review tried, each by someone who
+/// can write the database but not read the key file: `audit verify` must catch every one.
+#[test]
+fn audit_verify_catches_eleven_attacks_without_the_key() {
+    type Attack = fn(&Path);
+    fn with_db(dir: &Path, f: impl AsyncFnOnce(&mut SqliteConnection)) {
+        block_on(async {
+            let mut c = connect(dir).await;
+            f(&mut c).await;
+            c.close().await.unwrap();
+        })
+    }
+    fn files(dir: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().contains("pulang.sqlite3"))
+            .collect()
+    }
+    let attacks: [(&str, Attack); 11] = [
+        ("edit an event", |d| {
+            tamper(
+                d,
+                &["UPDATE audit_events SET action = 'user.add' WHERE seq = 3"],
+            )
+        }),
+        ("edit an event and recompute every hash", |d| {
+            with_db(d, async |c| {
+                let mut ev = attacker::events(c).await;
+                ev[2].5 = "someone-else".into();
+                attacker::rewrite(c, &ev).await;
+            })
+        }),
+        ("delete an event in the middle", |d| {
+            tamper(d, &["DELETE FROM audit_events WHERE seq = 3"])
+        }),
+        ("delete the newest events and fix the head", |d| {
+            with_db(d, async |c| {
+                let ev = attacker::events(c).await;
+                attacker::rewrite(c, &ev[..ev.len() - 2]).await;
+            })
+        }),
+        ("truncate to genesis", |d| {
+            tamper(
+                d,
+                &[
+                    "DELETE FROM audit_events",
+                    "UPDATE audit_head SET seq = 0, hash = '0000000000000000000000000000000000000000000000000000000000000000', seal = NULL WHERE id = 1",
+                ],
+            )
+        }),
+        ("delete every event about one subject and renumber", |d| {
+            with_db(d, async |c| {
+                let ev = attacker::events(c).await;
+                let subject = ev[1].5.clone();
+                let kept: Vec<_> = ev.into_iter().filter(|e| e.5 != subject).collect();
+                attacker::rewrite(c, &kept).await;
+            })
+        }),
+        ("swap two events", |d| swap_events(d, 2, 4)),
+        ("append a forged event", |d| {
+            with_db(d, async |c| {
+                let mut ev = attacker::events(c).await;
+                let mut forged = ev[ev.len() - 1].clone();
+                forged.1 += 1000;
+                forged.4 = "person.read".into();
+                ev.push(forged);
+                attacker::rewrite(c, &ev).await;
+            })
+        }),
+        ("edit an event and give it another event's seal", |d| {
+            tamper(
+                d,
+                &[
+                    "UPDATE audit_events SET seal = (SELECT seal FROM audit_events WHERE seq = 4) WHERE seq = 3",
+                ],
+            )
+        }),
+        ("put back an older copy of the whole database", |d| {
+            let saved = tempfile::tempdir().unwrap();
+            for f in files(d) {
+                std::fs::copy(&f, saved.path().join(f.file_name().unwrap())).unwrap();
+            }
+            ok(d, &["user", "revoke-sessions", "--username", "siti"], None);
+            for f in files(d) {
+                std::fs::remove_file(f).unwrap();
+            }
+            for f in std::fs::read_dir(saved.path()).unwrap() {
+                let f = f.unwrap().path();
+                std::fs::copy(&f, d.join(f.file_name().unwrap())).unwrap();
+            }
+        }),
+        ("rewind the log to an older head, seal and all", |d| {
+            let head: (i64, String, Option<String>) = block_on(async {
+                let mut c = connect(d).await;
+                let h = sqlx::query_as("SELECT seq, hash, seal FROM audit_head WHERE id = 1")
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap();
+                c.close().await.unwrap();
+                h
+            });
+            ok(d, &["user", "revoke-sessions", "--username", "siti"], None);
+            with_db(d, async |c| {
+                sqlx::query("DELETE FROM audit_events WHERE seq > ?")
+                    .bind(head.0)
+                    .execute(&mut *c)
+                    .await
+                    .unwrap();
+                sqlx::query("UPDATE audit_head SET seq = ?, hash = ?, seal = ? WHERE id = 1")
+                    .bind(head.0)
+                    .bind(&head.1)
+                    .bind(&head.2)
+                    .execute(&mut *c)
+                    .await
+                    .unwrap();
+            })
+        }),
+    ];
+    let mut missed = Vec::new();
+    for (name, attack) in attacks {
+        let (_t, dir) = data_dir();
+        setup(&dir);
+        attack(&dir);
+        let r = pulang(&dir, &["audit", "verify"], None);
+        let caught = r.code == Some(1) && r.stderr.contains("audit log BROKEN");
+        println!("{name:<55} {}", if caught { "caught" } else { "MISSED" });
+        if !caught {
+            missed.push(format!("{name}: {r:?}"));
+        }
+    }
+    println!("tamper cases caught: {} of 11", 11 - missed.len());
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+}
