@@ -104,7 +104,9 @@ pub struct CellIssue {
 pub struct Row {
     pub at: RowRef,
     /// Identifies the row's content for idempotent imports: the same person data gives the same
-    /// key, whatever the file or the row order.
+    /// key, whatever the file or the row order. An unkeyed digest of the person's name, birth
+    /// date and identifiers: never to be stored as it is (the application keys it with the key
+    /// file first, `Keyring::import_row_key`).
     pub key: String,
     pub person: PersonForm,
     pub encounter: EncounterForm,
