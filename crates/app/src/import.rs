@@ -195,6 +195,16 @@ fn number_repeated_rows(rows: &mut [Row]) {
     }
 }
 
+/// Replaces each row's content digest (unkeyed, computed by the import crate) with the key
+/// stored in `import_rows`: keyed with the key file, so that the database alone cannot confirm
+/// a guess of who was on a list. Done once, after [`number_repeated_rows`]: every comparison
+/// with the rows imported before is between keyed keys.
+fn key_rows(keys: &pulang_store::Keyring, rows: &mut [Row]) {
+    for r in rows {
+        r.key = keys.import_row_key(&r.key);
+    }
+}
+
 fn issues(v: &Validation, warnings: bool) -> Vec<String> {
     let list = if warnings { &v.warnings } else { &v.errors };
     list.iter()
@@ -487,6 +497,7 @@ impl App {
         let today = today();
         let mut parsed: Parsed = self.parse_list(bytes, &req.overrides, today).await?;
         number_repeated_rows(&mut parsed.rows);
+        key_rows(self.store.keys(), &mut parsed.rows);
         let file_hash = hex::encode(Sha256::digest(bytes));
         let source = if req.source.trim().is_empty() {
             req.file_name.clone()
@@ -1010,6 +1021,50 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(again.matched, n);
+        assert!(again
+            .items
+            .iter()
+            .all(|i| i.reasons == ["already_imported"]));
+    }
+
+    /// The keys stored in `import_rows` are keyed with the key file: not the digest of a row's
+    /// name, birth date and identifiers that anyone can compute, different under another key
+    /// file; importing the list again still finds every row (repeats included).
+    #[tokio::test]
+    async fn stored_row_keys_are_keyed() {
+        let (_dir, app, op) = open().await;
+        let (_other_dir, other, _) = open().await;
+        let csv = "Nama,Tgl Lahir,L/P\nSiti,1998-01-12,P\nSITI,12/01/1998,P\nBudi,1995,L\n";
+        for a in [&app, &other] {
+            a.import_list(&op, csv.as_bytes(), req(false), &|_, _| {})
+                .await
+                .unwrap();
+        }
+        let mut parsed = pulang_import::parse(csv.as_bytes(), &[], today()).unwrap();
+        number_repeated_rows(&mut parsed.rows);
+        let digests: HashSet<String> = parsed.rows.iter().map(|r| r.key.clone()).collect();
+        assert_eq!(digests.len(), 3, "the repeat has a key of its own");
+        let stored = async |a: &App| -> HashSet<String> {
+            let site = a.store.site_by_code("PNH").await.unwrap().unwrap();
+            a.store
+                .imported_rows(&pulang_store::SiteFilter::All, &site.id)
+                .await
+                .unwrap()
+                .into_keys()
+                .collect()
+        };
+        let (mine, theirs) = (stored(&app).await, stored(&other).await);
+        assert_eq!(mine.len(), 3);
+        assert!(
+            mine.is_disjoint(&digests),
+            "{mine:?} holds an unkeyed digest"
+        );
+        assert!(mine.is_disjoint(&theirs), "the same under another key file");
+        let again = app
+            .import_list(&op, csv.as_bytes(), req(false), &|_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(again.matched, 3);
         assert!(again
             .items
             .iter()

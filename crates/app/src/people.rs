@@ -42,6 +42,9 @@ pub struct EncounterView {
     pub arrived_on: String,
     pub arrival_route: String,
     pub notes: Option<String>,
+    /// The notes are stored but do not open (moved from another record, or altered).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub notes_unreadable: bool,
     pub registered_by: String,
 }
 
@@ -252,6 +255,7 @@ impl App {
                 arrived_on: e.arrived_on,
                 arrival_route: e.arrival_route,
                 notes: e.notes,
+                notes_unreadable: e.notes_unreadable,
                 registered_by: e.created_by,
             })
             .collect();

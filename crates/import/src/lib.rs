@@ -79,6 +79,8 @@ pub enum ImportError {
     TooManyColumns { line: usize, limit: usize },
     #[error("the file has more than {0} rows; split it")]
     TooManyRows(usize),
+    #[error("the file has more than {0} cells with a value: split the list into smaller files")]
+    TooManyCells(usize),
 }
 
 /// Where a row came from, as a person would find it in the file.
@@ -104,7 +106,9 @@ pub struct CellIssue {
 pub struct Row {
     pub at: RowRef,
     /// Identifies the row's content for idempotent imports: the same person data gives the same
-    /// key, whatever the file or the row order.
+    /// key, whatever the file or the row order. An unkeyed digest of the person's name, birth
+    /// date and identifiers: never to be stored as it is (the application keys it with the key
+    /// file first, `Keyring::import_row_key`).
     pub key: String,
     pub person: PersonForm,
     pub encounter: EncounterForm,
@@ -136,9 +140,21 @@ pub const MAX_ROWS: usize = 1_000_000;
 /// so that an oversized file is refused before any work is done on it.
 pub const MAX_FILE_BYTES: usize = 100 * 1024 * 1024;
 
-/// The most an XLSX file may unpack to (its XML), by its own declaration: an XLSX of
-/// [`MAX_ROWS`] rows unpacks to well under this.
-pub const MAX_UNPACKED_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// The most an XLSX file may unpack to (its XML), by its own declaration — which the ZIP reader
+/// holds each part to: it stops with an error rather than give more bytes than declared. A
+/// police list of [`MAX_ROWS`] rows with all ten usual columns filled, names and identifiers
+/// distinct (`xlsx-limits` in crates/bench), is 72 MiB packed and unpacks to 488 MiB (sheet
+/// 376 MiB, shared strings 113 MiB); 768 MiB leaves room for a few more columns and styling.
+/// It bounds the time a hostile file (a small ZIP of repetitive XML) keeps a parser busy.
+pub const MAX_UNPACKED_BYTES: u64 = 768 * 1024 * 1024;
+
+/// The most the shared strings part may unpack to: the reader holds every shared string in
+/// memory before the first row is read. The list above needs 113 MiB.
+pub const MAX_SHARED_STRINGS_BYTES: u64 = 192 * 1024 * 1024;
+
+/// The most cells with a value a file may hold (counted while reading, before they are kept):
+/// [`MAX_ROWS`] rows of twelve columns.
+pub const MAX_CELLS: usize = 12 * MAX_ROWS;
 
 /// The longest cell imported into a field (the longest text the register keeps, notes); a
 /// longer cell is reported, not imported.

@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use calamine::{DataRef, Reader, Xlsx, XlsxError};
 
-use crate::{ImportError, MAX_FILE_BYTES, MAX_UNPACKED_BYTES};
+use crate::{ImportError, MAX_CELLS, MAX_FILE_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_UNPACKED_BYTES};
 
 /// A merged area of a spreadsheet: 1-based lines, 0-based columns, inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +149,15 @@ pub fn read_each(
     bytes: &[u8],
     on: &mut dyn FnMut(Event<'_>) -> Result<Flow, ImportError>,
 ) -> Result<(), ImportError> {
+    read_each_within(bytes, MAX_CELLS, on)
+}
+
+/// [`read_each`], refusing a file with more than `max_cells` cells with a value.
+fn read_each_within(
+    bytes: &[u8],
+    max_cells: usize,
+    on: &mut dyn FnMut(Event<'_>) -> Result<Flow, ImportError>,
+) -> Result<(), ImportError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(ImportError::TooLarge {
             size_mb: bytes.len().div_ceil(1 << 20),
@@ -156,7 +165,7 @@ pub fn read_each(
         });
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        return read_xlsx(bytes, on);
+        return read_xlsx(bytes, max_cells, on);
     }
     if let Some(kind) = foreign(bytes) {
         return Err(ImportError::NotASpreadsheet(kind));
@@ -168,7 +177,7 @@ pub fn read_each(
     if looks_binary(&text) {
         return Err(ImportError::NotASpreadsheet("binary data, not text"));
     }
-    read_csv(&text, on)
+    read_csv(&text, max_cells, on)
 }
 
 /// Formats that arrive named .csv or .xlsx but are something else, by their first bytes.
@@ -289,6 +298,7 @@ fn sniff_delimiter(text: &str) -> (u8, usize) {
 
 fn read_csv(
     text: &str,
+    max_cells: usize,
     on: &mut dyn FnMut(Event<'_>) -> Result<Flow, ImportError>,
 ) -> Result<(), ImportError> {
     // Old Mac exports end lines with CR alone; line numbers count LF.
@@ -317,6 +327,7 @@ fn read_csv(
         .delimiter(delimiter)
         .from_reader(bytes);
     let (mut counted, mut line_no) = (0usize, 0usize);
+    let mut cells_read = 0usize;
     let mut rec = csv::StringRecord::new();
     loop {
         match rdr.read_record(&mut rec) {
@@ -373,6 +384,10 @@ fn read_csv(
             .collect();
         if cells.is_empty() {
             continue;
+        }
+        cells_read += cells.len();
+        if cells_read > max_cells {
+            return Err(ImportError::TooManyCells(max_cells));
         }
         if cells.last().is_some_and(|c| c.col >= MAX_COLUMNS) {
             return Err(ImportError::TooManyColumns {
@@ -501,6 +516,12 @@ fn check_zip(bytes: &[u8]) -> Result<(), ImportError> {
         });
     }
     if let Some((i, size)) = strings {
+        if size > MAX_SHARED_STRINGS_BYTES {
+            return Err(ImportError::TooLargeUnpacked {
+                size_mb: (size >> 20) as usize,
+                limit_mb: (MAX_SHARED_STRINGS_BYTES >> 20) as usize,
+            });
+        }
         let mut head = Vec::new();
         if let Ok(f) = zip.by_index(i) {
             // A damaged entry is left for calamine to report.
@@ -537,11 +558,14 @@ fn declared_count(xml: &[u8], attr: &[u8]) -> Option<u64> {
 
 fn read_xlsx(
     bytes: &[u8],
+    max_cells: usize,
     on: &mut dyn FnMut(Event<'_>) -> Result<Flow, ImportError>,
 ) -> Result<(), ImportError> {
     check_zip(bytes)?;
     let mut wb: Xlsx<_> = guarded(|| Xlsx::new(Cursor::new(bytes)))?;
     let names = wb.sheet_names().to_vec();
+    // Cells with a value, in all sheets: counted as they stream past, before any is kept.
+    let mut cells_read = 0usize;
     for name in names {
         let merged: Vec<Merged> = guarded(|| wb.merge_cells_by_sheet_name(&name))?
             .iter()
@@ -582,6 +606,10 @@ fn read_xlsx(
             if text.is_empty() && note.is_none() {
                 continue;
             }
+            cells_read += 1;
+            if cells_read > max_cells {
+                return Err(ImportError::TooManyCells(max_cells));
+            }
             if row.as_ref().is_some_and(|r| r.line != line) {
                 if let Some(done) = row.take() {
                     skip = emit(done, on)? == Flow::SkipSheet;
@@ -618,7 +646,7 @@ fn emit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{rows_xml, xlsx, xlsx_with, zip};
+    use crate::testing::{declare_size, rows_xml, xlsx, xlsx_with, zip};
 
     fn table(bytes: &[u8]) -> Table {
         read(bytes).unwrap().remove(0).table.unwrap()
@@ -900,6 +928,104 @@ mod tests {
             &[("xl/sharedStrings.xml", honest)],
         );
         assert_eq!(texts(&table(&bytes).rows[0]), vec![(0, "Nama")]);
+    }
+
+    #[test]
+    fn xlsx_declaring_more_than_the_caps_is_refused_before_reading() {
+        let mut bytes = xlsx(&rows_xml(&[&["Nama"], &["Siti"]]), "");
+        declare_size(
+            &mut bytes,
+            "xl/worksheets/sheet1.xml",
+            MAX_UNPACKED_BYTES as u32 + 1,
+        );
+        assert_eq!(
+            read(&bytes).unwrap_err(),
+            ImportError::TooLargeUnpacked {
+                size_mb: (MAX_UNPACKED_BYTES >> 20) as usize,
+                limit_mb: (MAX_UNPACKED_BYTES >> 20) as usize
+            }
+        );
+        let sst = br#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="1"><si><t>Nama</t></si></sst>"#;
+        let mut bytes = xlsx_with(
+            r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#,
+            "",
+            &[("xl/sharedStrings.xml", sst)],
+        );
+        declare_size(
+            &mut bytes,
+            "xl/sharedStrings.xml",
+            MAX_SHARED_STRINGS_BYTES as u32 + 1,
+        );
+        let err = read(&bytes).unwrap_err();
+        assert!(
+            matches!(err, ImportError::TooLargeUnpacked { limit_mb, .. } if limit_mb as u64 == MAX_SHARED_STRINGS_BYTES >> 20),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("split the list"), "{err}");
+        // Sizes the former 2 GiB cap let through: 1.5 GiB of sheet, 300 MiB of strings.
+        for (part, size) in [
+            ("xl/worksheets/sheet1.xml", 3u32 << 29),
+            ("xl/sharedStrings.xml", 300 << 20),
+        ] {
+            let mut bytes = xlsx_with(
+                r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#,
+                "",
+                &[("xl/sharedStrings.xml", sst)],
+            );
+            declare_size(&mut bytes, part, size);
+            assert!(
+                matches!(read(&bytes), Err(ImportError::TooLargeUnpacked { .. })),
+                "{part}"
+            );
+        }
+    }
+
+    #[test]
+    fn xlsx_holding_more_than_it_declares_is_not_read_past_it() {
+        // The reader stops at the declared size: a part cannot unpack to more than the check
+        // above counted.
+        let sheet = rows_xml(&[&["Nama"], &["Siti"], &["Budi"]]);
+        let mut bytes = xlsx(&sheet, "");
+        declare_size(&mut bytes, "xl/worksheets/sheet1.xml", 200);
+        assert!(
+            matches!(read(&bytes), Err(ImportError::Damaged(_))),
+            "{:?}",
+            read(&bytes)
+        );
+    }
+
+    #[test]
+    fn too_many_cells_are_refused_while_reading() {
+        let grid: Vec<Vec<String>> = (0..4)
+            .map(|r| (0..3).map(|c| format!("v{r}{c}")).collect())
+            .collect();
+        let rows: Vec<Vec<&str>> = grid
+            .iter()
+            .map(|r| r.iter().map(String::as_str).collect())
+            .collect();
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let sheet = xlsx(&rows_xml(&rows), "");
+        let csv = "a,b,c\nd,e,f\ng,h,i\nj,k,l\n";
+        for bytes in [sheet.as_slice(), csv.as_bytes()] {
+            let mut seen = 0;
+            let err = read_each_within(bytes, 7, &mut |e| {
+                seen += usize::from(matches!(e, Event::Row(_)));
+                Ok(Flow::Continue)
+            })
+            .unwrap_err();
+            assert_eq!(err, ImportError::TooManyCells(7));
+            assert_eq!(
+                err.to_string(),
+                "the file has more than 7 cells with a value: split the list into smaller files"
+            );
+            assert_eq!(
+                seen, 2,
+                "refused at the row that passes the cap, not after the file"
+            );
+            // Twelve cells pass a cap of twelve.
+            assert!(read_each_within(bytes, 12, &mut |_| Ok(Flow::Continue)).is_ok());
+        }
+        const { assert!(MAX_CELLS >= 10 * crate::MAX_ROWS) };
     }
 
     proptest::proptest! {

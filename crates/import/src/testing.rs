@@ -58,6 +58,16 @@ pub fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
     out
 }
 
+/// Rewrites the unpacked size that `zip`'s central directory declares for the entry `name` (a
+/// crafted file: the data stays as it is).
+pub fn declare_size(zip: &mut [u8], name: &str, size: u32) {
+    let sig = 0x0201_4b50u32.to_le_bytes();
+    let at = (0..zip.len().saturating_sub(46))
+        .find(|&i| zip[i..i + 4] == sig && zip[i + 46..].starts_with(name.as_bytes()))
+        .expect("a central directory entry of that name");
+    zip[at + 24..at + 28].copy_from_slice(&size.to_le_bytes());
+}
+
 /// `A`, `B`, …, `Z`, `AA`, … for a 0-based column.
 pub fn col_name(mut col: usize) -> String {
     let mut s = Vec::new();

@@ -4,7 +4,12 @@
 //! derived from it with HKDF-SHA256: one for XChaCha20-Poly1305 field encryption, one for the
 //! HMAC-SHA256 blind indexes that make exact look-ups possible without storing plaintext.
 //! Every ciphertext binds `record id | field name` as associated data, so it cannot be moved to
-//! another record or field without failing to decrypt.
+//! another record or field without failing to decrypt. A row that belongs to a person (an
+//! arrival's notes, a screening's answers, a history entry) also binds the person's id
+//! (`record id | field name | person id`): changing the row's `person_id` in the database makes
+//! it fail to open instead of showing one person's story under another.
+//!
+//! A third sub-key keys import row keys ([`Keyring::import_row_key`]), a fourth the audit seals.
 use pulang_domain::LookupKind;
 use std::io::Write;
 use std::path::Path;
@@ -25,6 +30,7 @@ pub struct Keyring {
     cipher: XChaCha20Poly1305,
     index_key: [u8; 32],
     audit_key: [u8; 32],
+    row_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Keyring {
@@ -45,10 +51,14 @@ impl Keyring {
         let mut audit = [0u8; 32];
         hk.expand(b"audit-chain", &mut audit)
             .expect("32 bytes is a valid HKDF length");
+        let mut row = [0u8; 32];
+        hk.expand(b"import-row-key", &mut row)
+            .expect("32 bytes is a valid HKDF length");
         Keyring {
             cipher: XChaCha20Poly1305::new(&enc.into()),
             index_key: idx,
             audit_key: audit,
+            row_key: row,
         }
     }
 
@@ -89,28 +99,26 @@ impl Keyring {
         }
     }
 
-    fn aad(record_id: &str, field: &str) -> Vec<u8> {
-        let mut aad = Vec::with_capacity(record_id.len() + field.len() + 1);
+    /// `record id | field`, and `| owner` for a row that belongs to a person. Field names never
+    /// hold `|`, so the two forms cannot be confused.
+    fn aad(record_id: &str, field: &str, owner: Option<&str>) -> Vec<u8> {
+        let mut aad = Vec::with_capacity(record_id.len() + field.len() + 38);
         aad.extend_from_slice(record_id.as_bytes());
         aad.push(b'|');
         aad.extend_from_slice(field.as_bytes());
+        if let Some(owner) = owner {
+            aad.push(b'|');
+            aad.extend_from_slice(owner.as_bytes());
+        }
         aad
     }
 
-    /// Encrypts `plain` for `record_id`'s `field`: nonce (24 bytes) followed by the ciphertext.
-    pub fn seal(&self, record_id: &str, field: &str, plain: &[u8]) -> Vec<u8> {
+    fn seal_aad(&self, aad: &[u8], plain: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::thread_rng().fill_bytes(&mut nonce);
-        let aad = Self::aad(record_id, field);
         let ct = self
             .cipher
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: plain,
-                    aad: &aad,
-                },
-            )
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad })
             .expect("XChaCha20-Poly1305 encryption does not fail for in-memory buffers");
         let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
         out.extend_from_slice(&nonce);
@@ -118,15 +126,23 @@ impl Keyring {
         out
     }
 
-    pub fn open(&self, record_id: &str, field: &str, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
+    fn open_aad(&self, aad: &[u8], field: &str, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
         if sealed.len() < NONCE_LEN {
             return Err(StoreError::Decrypt(field.to_string()));
         }
         let (nonce, ct) = sealed.split_at(NONCE_LEN);
-        let aad = Self::aad(record_id, field);
         self.cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &aad })
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad })
             .map_err(|_| StoreError::Decrypt(field.to_string()))
+    }
+
+    /// Encrypts `plain` for `record_id`'s `field`: nonce (24 bytes) followed by the ciphertext.
+    pub fn seal(&self, record_id: &str, field: &str, plain: &[u8]) -> Vec<u8> {
+        self.seal_aad(&Self::aad(record_id, field, None), plain)
+    }
+
+    pub fn open(&self, record_id: &str, field: &str, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
+        self.open_aad(&Self::aad(record_id, field, None), field, sealed)
     }
 
     pub fn seal_str(&self, record_id: &str, field: &str, plain: &str) -> Vec<u8> {
@@ -143,8 +159,38 @@ impl Keyring {
             .map_err(|_| StoreError::Decrypt(field.to_string()))
     }
 
-    /// Keyed digest of a normalised identifier, for exact look-ups. `kind` separates namespaces
-    /// so a NIK and a phone number with the same digits never collide.
+    /// Encrypts `plain` for `field` of `record_id`, a row that belongs to the person `owner`:
+    /// it opens only for that record, field and person.
+    pub fn seal_owned(&self, owner: &str, record_id: &str, field: &str, plain: &str) -> Vec<u8> {
+        self.seal_aad(&Self::aad(record_id, field, Some(owner)), plain.as_bytes())
+    }
+
+    /// Opens what [`Keyring::seal_owned`] sealed; `Decrypt` when the row was moved to another
+    /// person (or record, or field), tampered with, or sealed under another key.
+    pub fn open_owned(
+        &self,
+        owner: &str,
+        record_id: &str,
+        field: &str,
+        sealed: &[u8],
+    ) -> Result<String, StoreError> {
+        let plain = self.open_aad(&Self::aad(record_id, field, Some(owner)), field, sealed)?;
+        String::from_utf8(plain).map_err(|_| StoreError::Decrypt(field.to_string()))
+    }
+
+    /// The stored key of an import row: HMAC-SHA256 of its content digest (which the import
+    /// crate computes, unkeyed, from the row's name, birth date and identifiers) under a key of
+    /// its own, truncated to 160 bits. Unkeyed, the digest would let whoever holds the database
+    /// confirm a guess of who is in it by hashing the guess; keyed, only the key file can.
+    /// 40 hex digits: never the length of an unkeyed digest written before (32, or more with
+    /// a `#n` repeat suffix), so converted and unconverted keys cannot collide.
+    pub fn import_row_key(&self, content_digest: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.row_key)
+            .expect("HMAC accepts any key length");
+        mac.update(content_digest.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..20])
+    }
+
     /// The seal of an audit-chain value (an event's hash, or the head): HMAC-SHA256 under a
     /// key of its own, so that whoever can write the database but not read the key file cannot
     /// forge one.
@@ -166,6 +212,8 @@ impl Keyring {
         mac.verify_slice(&tag).is_ok()
     }
 
+    /// Keyed digest of a normalised identifier, for exact look-ups. `kind` separates namespaces
+    /// so a NIK and a phone number with the same digits never collide.
     pub fn blind_index(&self, kind: LookupKind, normalised: &str) -> String {
         let kind = kind.as_str();
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key)
@@ -174,6 +222,25 @@ impl Keyring {
         mac.update(b"\0");
         mac.update(normalised.as_bytes());
         hex::encode(&mac.finalize().into_bytes()[..20])
+    }
+}
+
+/// Opens a sealed field of a person's row for a list (arrivals, history, screenings): `None`
+/// when it does not open — moved from another person, tampered with — which is logged with the
+/// row's id (never its content) so that the damage is seen; the rest of the list still shows.
+pub(crate) fn open_listed(
+    keys: &Keyring,
+    owner: &str,
+    record_id: &str,
+    field: &str,
+    sealed: &[u8],
+) -> Option<String> {
+    match keys.open_owned(owner, record_id, field, sealed) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::error!(record = record_id, field, error = %e, "a sealed field does not open");
+            None
+        }
     }
 }
 
@@ -200,6 +267,38 @@ mod tests {
         assert!(k.open("rec2", "full_name", &c).is_err());
         assert!(k.open("rec1", "aliases", &c).is_err());
         assert!(k.open("rec1", "full_name", &c[..10]).is_err());
+    }
+
+    #[test]
+    fn an_owned_row_cannot_move_to_another_person() {
+        let k = ring();
+        let c = k.seal_owned("person-a", "enc1", "notes", "found at the border");
+        assert_eq!(
+            k.open_owned("person-a", "enc1", "notes", &c).unwrap(),
+            "found at the border"
+        );
+        assert!(k.open_owned("person-b", "enc1", "notes", &c).is_err());
+        assert!(k.open_owned("person-a", "enc2", "notes", &c).is_err());
+        // The unowned form does not open it, nor does it open an unowned ciphertext.
+        assert!(k.open("enc1", "notes", &c).is_err());
+        let unowned = k.seal_str("enc1", "notes", "x");
+        assert!(k.open_owned("person-a", "enc1", "notes", &unowned).is_err());
+    }
+
+    #[test]
+    fn import_row_keys_are_keyed() {
+        let a = ring();
+        let b = Keyring::from_master(&[8u8; 32]);
+        let digest = "0123456789abcdef0123456789abcdef";
+        assert_eq!(a.import_row_key(digest), a.import_row_key(digest));
+        assert_ne!(a.import_row_key(digest), b.import_row_key(digest));
+        assert_ne!(a.import_row_key(digest), a.import_row_key("other"));
+        assert_eq!(a.import_row_key(digest).len(), 40);
+        // Not the blind index of the same text: each use has its own sub-key.
+        assert_ne!(
+            a.import_row_key(digest),
+            a.blind_index(LookupKind::Nik, digest)
+        );
     }
 
     #[test]

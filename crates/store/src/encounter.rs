@@ -35,7 +35,10 @@ impl NewEncounter {
     ) -> NewEncounter {
         let id = new_id();
         NewEncounter {
-            notes: e.notes.as_deref().map(|n| keys.seal_str(&id, "notes", n)),
+            notes: e
+                .notes
+                .as_deref()
+                .map(|n| keys.seal_owned(person_id, &id, "notes", n)),
             id,
             person_id: person_id.to_string(),
             site_id: site_id.to_string(),

@@ -28,6 +28,7 @@ pub mod crypto;
 mod encounter;
 mod import_rows;
 mod person_rows;
+mod rebind;
 mod review_queue;
 mod sql;
 mod tx;
@@ -243,6 +244,7 @@ impl Store {
             .await?;
         migrations::migrator(backend).await?.run(&pool).await?;
         audit::seal_unsealed(&pool, &keys).await?;
+        rebind::rebind_pending(&pool, &keys).await?;
         let (tx, rx) = mpsc::channel::<Job>(4096);
         let witness = WitnessSlot::default();
         tokio::spawn(writer_loop(

@@ -9,6 +9,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::append;
+use crate::crypto::open_listed;
 use crate::encounter::{insert_encounter, insert_encounters, insert_flag, NewEncounter};
 use crate::import_rows::{record_row, ImportRowRef};
 use crate::person_rows::{
@@ -26,6 +27,10 @@ pub struct Encounter {
     pub arrived_on: String,
     pub arrival_route: String,
     pub notes: Option<String>,
+    /// The notes are stored but do not open: moved from another person's record or tampered
+    /// with (`notes` is then `None`; the event is logged).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub notes_unreadable: bool,
     pub created_at: i64,
     pub created_by: String,
     pub group_id: Option<String>,
@@ -42,6 +47,10 @@ pub struct HistoryEntry {
     pub actor: String,
     pub at: i64,
     pub changes: Vec<FieldChange>,
+    /// The changes are stored but do not open: moved from another person's record or tampered
+    /// with (`changes` is then empty; the event is logged).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unreadable: bool,
 }
 
 /// What the in-memory search index needs of each person.
@@ -232,11 +241,14 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let id: String = r.try_get("id")?;
-                let notes: Option<Vec<u8>> = r.try_get("notes")?;
+                let owner: String = r.try_get("person_id")?;
+                let sealed: Option<Vec<u8>> = r.try_get("notes")?;
+                let notes = sealed
+                    .as_ref()
+                    .map(|n| open_listed(self.keys(), &owner, &id, "notes", n));
                 Ok(Encounter {
-                    notes: notes
-                        .map(|n| self.keys().open_str(&id, "notes", &n))
-                        .transpose()?,
+                    notes_unreadable: notes.as_ref().is_some_and(Option::is_none),
+                    notes: notes.flatten(),
                     id,
                     site_id: r.try_get("site_id")?,
                     arrived_on: r.try_get("arrived_on")?,
@@ -245,7 +257,7 @@ impl Store {
                     created_by: r.try_get("created_by")?,
                     group_id: r.try_get("group_id")?,
                     ticket: r.try_get("ticket")?,
-                    person_id: r.try_get("person_id")?,
+                    person_id: owner,
                 })
             })
             .collect()
@@ -267,10 +279,14 @@ impl Store {
             .map(|r| {
                 let hid: String = r.try_get("id")?;
                 let sealed: Vec<u8> = r.try_get("changes")?;
-                let changes =
-                    serde_json::from_str(&self.keys().open_str(&hid, "changes", &sealed)?)
-                        .map_err(|_| StoreError::Corrupt("person field history".into()))?;
+                let opened = open_listed(self.keys(), person_id, &hid, "changes", &sealed);
+                let changes = match &opened {
+                    Some(json) => serde_json::from_str(json)
+                        .map_err(|_| StoreError::Corrupt("person field history".into()))?,
+                    None => Vec::new(),
+                };
                 Ok(HistoryEntry {
+                    unreadable: opened.is_none(),
                     version: r.try_get("version")?,
                     actor: r.try_get("actor")?,
                     at: r.try_get("at")?,

@@ -201,7 +201,12 @@ fn history_row(
         t(actor),
         BulkVal::Int(Some(at)),
         t(&json(&fields)),
-        BulkVal::Blob(Some(keys.seal_str(&hid, "changes", &json(&changes)))),
+        BulkVal::Blob(Some(keys.seal_owned(
+            person_id,
+            &hid,
+            "changes",
+            &json(&changes),
+        ))),
     ]
 }
 

@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::append;
+use crate::crypto::open_listed;
 use crate::sql::{person_site, term_at};
 use crate::{new_id, now_ms, Actor, SiteFilter, Store, StoreError};
 
@@ -18,8 +19,13 @@ pub struct ScreeningRecord {
     pub supersedes: Option<String>,
     pub catalogue_version: String,
     pub status: ScreeningStatus,
-    /// The screening input as JSON (answers, age at recruitment, liabilities).
+    /// The screening input as JSON (answers, age at recruitment, liabilities). Empty when
+    /// `unreadable`.
     pub input: String,
+    /// In a list of a person's screenings: the input is stored but does not open (moved from
+    /// another person's record or tampered with; logged). Reading the screening itself fails.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unreadable: bool,
     pub outcome: String,
     pub created_by: String,
     pub created_at: i64,
@@ -33,12 +39,22 @@ const COLS: &str =
      created_by, created_at, updated_at, signed_by, signed_at";
 
 impl Store {
-    fn open_screening(&self, r: &AnyRow) -> Result<ScreeningRecord, StoreError> {
+    /// A screening row, its input opened for its person. `listed`: a row whose input does not
+    /// open is returned marked unreadable (one damaged screening must not hide the others);
+    /// otherwise that is a `Decrypt` error.
+    fn open_screening(&self, r: &AnyRow, listed: bool) -> Result<ScreeningRecord, StoreError> {
         let id: String = r.try_get("id")?;
+        let person_id: String = r.try_get("person_id")?;
         let sealed: Vec<u8> = r.try_get("input")?;
+        let input = if listed {
+            open_listed(self.keys(), &person_id, &id, "input", &sealed)
+        } else {
+            Some(self.keys().open_owned(&person_id, &id, "input", &sealed)?)
+        };
         Ok(ScreeningRecord {
-            input: self.keys().open_str(&id, "input", &sealed)?,
-            person_id: r.try_get("person_id")?,
+            unreadable: input.is_none(),
+            input: input.unwrap_or_default(),
+            person_id,
             site_id: r.try_get("site_id")?,
             version: r.try_get("version")?,
             supersedes: r.try_get("supersedes")?,
@@ -68,7 +84,7 @@ impl Store {
         outcome: &str,
     ) -> Result<ScreeningRecord, StoreError> {
         let id = new_id();
-        let sealed = self.keys().seal_str(&id, "input", input);
+        let sealed = self.keys().seal_owned(person_id, &id, "input", input);
         let (actor, filter, person_id, supersedes, cv, outcome) = (
             actor.clone(),
             filter.clone(),
@@ -118,7 +134,7 @@ impl Store {
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|r| self.open_screening(&r)).transpose()
+        row.map(|r| self.open_screening(&r, false)).transpose()
     }
 
     /// Reads a screening (an audited read), or NotFound outside the filter.
@@ -163,7 +179,7 @@ impl Store {
         .bind(person_id)
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(|r| self.open_screening(r)).collect()
+        rows.iter().map(|r| self.open_screening(r, true)).collect()
     }
 
     /// Saves answers of a draft; a signed screening is locked (Conflict).
@@ -176,7 +192,15 @@ impl Store {
         outcome: &str,
         sign: bool,
     ) -> Result<(), StoreError> {
-        let sealed = self.keys().seal_str(id, "input", input);
+        // Sealed for the screening's person (read first: sealing waits for no writer); the
+        // update below applies only while the row is still that person's.
+        let owner: String = sqlx::query("SELECT person_id FROM screenings WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_get("person_id")?;
+        let sealed = self.keys().seal_owned(&owner, id, "input", input);
         let (actor, filter, id, outcome) = (
             actor.clone(),
             filter.clone(),
@@ -185,11 +209,14 @@ impl Store {
         );
         self.write(move |conn| {
             Box::pin(async move {
-                let row = sqlx::query("SELECT site_id, status FROM screenings WHERE id = $1")
-                    .bind(&id)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
+                let row = sqlx::query(
+                    "SELECT site_id, status FROM screenings WHERE id = $1 AND person_id = $2",
+                )
+                .bind(&id)
+                .bind(&owner)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or(StoreError::NotFound)?;
                 let site_id: String = row.try_get("site_id")?;
                 let status: ScreeningStatus = term_at(&row, "status")?;
                 if !filter.allows(&site_id) {

@@ -51,6 +51,8 @@ contract! {
     check_lookup => sqlite_lookup, pg_lookup;
     check_encryption_at_rest => sqlite_encryption_at_rest, pg_encryption_at_rest;
     check_ciphertext_bound_to_record => sqlite_ciphertext_bound_to_record, pg_ciphertext_bound_to_record;
+    check_child_rows_bound_to_their_person => sqlite_child_rows_bound_to_their_person, pg_child_rows_bound_to_their_person;
+    check_rows_written_before_binding_are_rebound => sqlite_rows_written_before_binding_are_rebound, pg_rows_written_before_binding_are_rebound;
     check_audit_intact => sqlite_audit_intact, pg_audit_intact;
     check_audit_edited => sqlite_audit_edited, pg_audit_edited;
     check_audit_deleted_middle => sqlite_audit_deleted_middle, pg_audit_deleted_middle;
@@ -1195,6 +1197,231 @@ async fn check_ciphertext_bound_to_record(store: Store, _raw: RawDb) {
         Err(StoreError::Decrypt(f)) => assert_eq!(f, "aliases"),
         other => panic!("ciphertext moved to another field: expected Decrypt, got {other:?}"),
     }
+}
+
+const STORY: &str = "recruited by a cousin, passport kept by the company";
+
+/// Siti with an arrival note, a screening and a change in her history; Zulkarnaen without.
+async fn person_with_story(store: &Store, site: &Site) -> (PersonRecord, PersonRecord, String) {
+    let mut at = arrival(site, date!(2025 - 01 - 01));
+    at.notes = Some(STORY.into());
+    let a = store
+        .register_person(&operator(), site, siti(), at)
+        .await
+        .unwrap();
+    let b = register(store, site, zulkarnaen(), date!(2025 - 01 - 02)).await;
+    let s = store
+        .start_screening(
+            &worker(),
+            &SiteFilter::All,
+            &a.id,
+            None,
+            "v1",
+            &format!("{{\"story\":\"{STORY}\"}}"),
+            "none",
+        )
+        .await
+        .unwrap();
+    let mut d = a.details.clone();
+    d.aliases = vec!["Siti R.".into()];
+    store
+        .update_person(&worker(), &SiteFilter::All, &a.id, None, d)
+        .await
+        .unwrap();
+    (a, b, s.id)
+}
+
+/// Moving a person's arrival, screening or history row to another person (rewriting its
+/// `person_id` in the database) does not show her story under him: the row no longer opens.
+async fn check_child_rows_bound_to_their_person(store: Store, _raw: RawDb) {
+    let pnh = add_site(&store, "PNH").await;
+    let (a, b, screening) = person_with_story(&store, &pnh).await;
+    let all = SiteFilter::All;
+    // Before the move, all of it reads.
+    let mine = store.encounters(&all, &a.id).await.unwrap();
+    assert_eq!(mine[0].notes.as_deref(), Some(STORY));
+    assert_eq!(store.screenings_of(&all, &a.id).await.unwrap().len(), 1);
+    assert_eq!(store.history(&all, &a.id).await.unwrap().len(), 2);
+    for table in ["encounters", "screenings", "person_history"] {
+        let moved = store
+            .raw_execute(&format!(
+                "UPDATE {table} SET person_id = {} WHERE person_id = {}",
+                lit(&b.id),
+                lit(&a.id)
+            ))
+            .await
+            .unwrap();
+        assert!(moved >= 1, "{table}");
+    }
+    // His arrivals list her arrival, but not her notes; the page still shows.
+    let his = store.encounters(&all, &b.id).await.unwrap();
+    assert_eq!(his.len(), 2);
+    assert!(
+        his.iter().all(|e| e.notes.as_deref() != Some(STORY)),
+        "{his:?}"
+    );
+    let moved = his.iter().find(|e| e.id == mine[0].id).unwrap();
+    assert!(moved.notes.is_none() && moved.notes_unreadable, "{moved:?}");
+    // Her screening under him: listed as unreadable; opened on its own, a Decrypt error.
+    let listed = store.screenings_of(&all, &b.id).await.unwrap();
+    assert!(
+        listed.iter().all(|s| !s.input.contains(STORY)),
+        "{listed:?}"
+    );
+    assert!(listed.iter().all(|s| s.unreadable));
+    match store
+        .read_screening(&worker(), &all, &screening, AuditAction::ScreeningRead)
+        .await
+    {
+        Err(StoreError::Decrypt(f)) => assert_eq!(f, "input"),
+        other => panic!("moved screening: expected Decrypt, got {other:?}"),
+    }
+    // Her history under him: no trace of her name or aliases.
+    let history = store.history(&all, &b.id).await.unwrap();
+    let shown = format!(
+        "{:?}",
+        history.iter().map(|h| &h.changes).collect::<Vec<_>>()
+    );
+    assert!(!shown.contains("Siti"), "{shown}");
+    assert_eq!(history.iter().filter(|h| h.unreadable).count(), 2);
+    assert!(history.iter().any(|h| !h.unreadable), "his own entry reads");
+}
+
+/// Rows sealed or keyed before migration 0008 (`record id | field`, an unkeyed row key) are
+/// redone once when a server starts: afterwards they read, are bound to their person, and
+/// re-importing finds the rows imported before; starting again changes nothing.
+async fn check_rows_written_before_binding_are_rebound(store: Store, raw: RawDb) {
+    use pulang_store::imports::ImportRowRef;
+    let pnh = add_site(&store, "PNH").await;
+    let (a, b, screening) = person_with_story(&store, &pnh).await;
+    let keys = store.keys().clone();
+    let all = SiteFilter::All;
+    let (batch, _) = store
+        .start_import(&operator(), &pnh.id, "police", "list.csv", "abc")
+        .await
+        .unwrap();
+    // What an import before 0008 stored: the content digest itself.
+    let legacy_key = hex::encode(&Sha256::digest(b"siti\x1fF\x1f")[..16]);
+    let imported = store
+        .register_person_from(
+            &operator(),
+            &pnh,
+            person("Ani"),
+            arrival(&pnh, date!(2026 - 01 - 12)),
+            Some(ImportRowRef {
+                batch_id: batch.id.clone(),
+                row_key: legacy_key.clone(),
+                line: 2,
+                ..Default::default()
+            }),
+        )
+        .await
+        .unwrap();
+    // Put every row back in its old form, and on the list as migration 0008 does.
+    let mut c = raw.connect().await;
+    let enc: String = store.encounters(&all, &a.id).await.unwrap()[0].id.clone();
+    let old_rows: Vec<(&str, &str, String, String)> = {
+        let hist: Vec<String> = raw
+            .strings(&format!(
+                "SELECT id FROM person_history WHERE person_id = {}",
+                lit(&a.id)
+            ))
+            .await;
+        let mut v = vec![
+            ("encounters", "notes", enc.clone(), STORY.to_string()),
+            (
+                "screenings",
+                "input",
+                screening.clone(),
+                format!("{{\"story\":\"{STORY}\"}}"),
+            ),
+        ];
+        for h in hist {
+            let sealed: Vec<u8> = sqlx::query_scalar(&format!(
+                "SELECT changes FROM person_history WHERE id = {}",
+                lit(&h)
+            ))
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+            let plain = keys.open_owned(&a.id, &h, "changes", &sealed).unwrap();
+            v.push(("person_history", "changes", h, plain));
+        }
+        v
+    };
+    for (table, column, id, plain) in &old_rows {
+        sqlx::query(&format!("UPDATE {table} SET {column} = $1 WHERE id = $2"))
+            .bind(keys.seal_str(id, column, plain))
+            .bind(id.as_str())
+            .execute(&mut c)
+            .await
+            .unwrap();
+        let site = if *table == "person_history" {
+            ""
+        } else {
+            pnh.id.as_str()
+        };
+        sqlx::query("INSERT INTO rebind_pending (tbl, site_id, id) VALUES ($1, $2, $3)")
+            .bind(*table)
+            .bind(site)
+            .bind(id.as_str())
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+    sqlx::query("INSERT INTO rebind_pending (tbl, site_id, id) VALUES ('import_rows', $1, $2)")
+        .bind(pnh.id.as_str())
+        .bind(legacy_key.as_str())
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let _ = c.close().await;
+    // In their old form they do not open as a person's rows.
+    assert!(store.encounters(&all, &a.id).await.unwrap()[0].notes_unreadable);
+    store.close().await;
+
+    for start in 0..2 {
+        let store = Store::open(&raw.url(), keys.clone()).await.unwrap();
+        assert_eq!(
+            raw.strings("SELECT id FROM rebind_pending").await,
+            Vec::<String>::new(),
+            "start {start}: the list is done"
+        );
+        let enc = store.encounters(&all, &a.id).await.unwrap();
+        assert_eq!(enc[0].notes.as_deref(), Some(STORY), "start {start}");
+        let s = store
+            .read_screening(&worker(), &all, &screening, AuditAction::ScreeningRead)
+            .await
+            .unwrap();
+        assert!(s.input.contains(STORY));
+        let history = store.history(&all, &a.id).await.unwrap();
+        assert!(history
+            .iter()
+            .all(|h| !h.unreadable && !h.changes.is_empty()));
+        // The import row: keyed, found by the key a new import computes, no longer by the
+        // digest a guess would give.
+        let rows = store.imported_rows(&all, &pnh.id).await.unwrap();
+        assert_eq!(
+            rows.get(&keys.import_row_key(&legacy_key)),
+            Some(&imported.id),
+            "start {start}: {rows:?}"
+        );
+        assert!(!rows.contains_key(&legacy_key));
+        store.close().await;
+    }
+    // Now bound: moved to Zulkarnaen, her notes do not open.
+    let store = Store::open(&raw.url(), keys.clone()).await.unwrap();
+    store
+        .raw_execute(&format!(
+            "UPDATE encounters SET person_id = {} WHERE id = {}",
+            lit(&b.id),
+            lit(&enc)
+        ))
+        .await
+        .unwrap();
+    let his = store.encounters(&all, &b.id).await.unwrap();
+    assert!(his.iter().all(|e| e.notes.as_deref() != Some(STORY)));
+    intact(&store).await;
 }
 
 // ---------------------------------------------------------------------------------------------

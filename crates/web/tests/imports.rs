@@ -130,3 +130,77 @@ async fn preview_then_confirm_once() {
     let again = revert().await;
     assert_eq!(again.status, 409);
 }
+
+/// Three hostile XLSX previews at once — each a 45 MB sheet of a header and then millions of
+/// empty cells, within every cap — do not stall the server: lists are parsed on the blocking
+/// pool, two at a time, never on the threads that answer requests. Bounded: `/healthz` answers
+/// within 1 s all along (22 s when parsing ran on those threads). Prints the worst latency.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_previews_do_not_stall_the_server() {
+    use pulang_import::testing::{col_name, rows_xml, xlsx};
+    use std::time::{Duration, Instant};
+    let env = setup().await;
+    let reg = env.creds(Who::Registrar).clone();
+    let mut sheet = rows_xml(&[&["Nama"]]);
+    let mut r = 2;
+    while sheet.len() < 45 << 20 {
+        sheet.push_str(&format!("<row r=\"{r}\">"));
+        for c in 0..64 {
+            sheet.push_str(&format!("<c r=\"{}{r}\"/>", col_name(c)));
+        }
+        sheet.push_str("</row>");
+        r += 1;
+    }
+    let file = xlsx(&sheet, "");
+    drop(sheet);
+    let b = "testboundary";
+    let mut body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"list.xlsx\"\r\n\
+         Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n",
+        reg.csrf
+    )
+    .into_bytes();
+    body.extend_from_slice(&file);
+    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    let previews: Vec<_> = (0..3)
+        .map(|_| {
+            let (router, body, session) = (env.router.clone(), body.clone(), reg.session.clone());
+            tokio::spawn(async move {
+                let req = request("POST", "/imports")
+                    .header(header::COOKIE, format!("pulang_session={session}"))
+                    .header(
+                        header::CONTENT_TYPE,
+                        format!("multipart/form-data; boundary={b}"),
+                    )
+                    .body(body.into())
+                    .unwrap();
+                send(&router, req).await.status
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let mut worst = Duration::ZERO;
+    let mut probes = 0;
+    while previews.iter().any(|p| !p.is_finished()) {
+        let t = Instant::now();
+        let res = env.send(empty("GET", "/healthz")).await;
+        assert_eq!(res.status, 200);
+        worst = worst.max(t.elapsed());
+        probes += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for p in previews {
+        let status = p.await.unwrap();
+        // The sheet names nobody under its header: refused as a list, not a server failure.
+        assert!(status.is_client_error(), "{status}");
+    }
+    println!(
+        "3 hostile previews ({} MB each) took {:.1} s; /healthz worst {} ms over {probes} probes",
+        file.len() >> 20,
+        started.elapsed().as_secs_f64(),
+        worst.as_millis()
+    );
+    assert!(probes > 3, "the previews took some time");
+    assert!(worst < Duration::from_secs(1), "/healthz took {worst:?}");
+}

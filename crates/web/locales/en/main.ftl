@@ -97,6 +97,7 @@ person-edit = Edit
 person-encounters = Arrivals
 registered-by = Registered by
 person-history = Record history
+sealed-unreadable = Cannot be read: this entry was moved from another record or altered in the database (reported in the server log)
 history-version = Version { $version }
 edit-title = Edit details
 edit-submit = Save changes

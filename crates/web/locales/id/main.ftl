@@ -94,6 +94,7 @@ person-edit = Ubah
 person-encounters = Kedatangan
 registered-by = Dicatat oleh
 person-history = Riwayat catatan
+sealed-unreadable = Tidak dapat dibaca: entri ini dipindahkan dari catatan lain atau diubah di basis data (dilaporkan di log server)
 history-version = Versi { $version }
 edit-title = Ubah data
 edit-submit = Simpan perubahan

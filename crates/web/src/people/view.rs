@@ -154,7 +154,7 @@ pub(super) fn person_html(
                 thead { tr { th { (t(l, "field-arrived_on")) } th { (t(l, "field-site")) } th { (t(l, "field-arrival_route")) } th { (t(l, "field-notes")) } th { (t(l, "registered-by")) } } }
                 tbody {
                     @for e in &p.encounters {
-                        tr { td { (e.arrived_on) } td { (e.site) } td { (t(l, &format!("route-{}", e.arrival_route))) } td { (e.notes.clone().unwrap_or_default()) } td { (e.registered_by) } }
+                        tr { td { (e.arrived_on) } td { (e.site) } td { (t(l, &format!("route-{}", e.arrival_route))) } td { @if e.notes_unreadable { em.unreadable { (t(l, "sealed-unreadable")) } } @else { (e.notes.clone().unwrap_or_default()) } } td { (e.registered_by) } }
                     }
                 }
             }
@@ -163,6 +163,7 @@ pub(super) fn person_html(
                 @for h in &p.history {
                     li {
                         strong { (t1(l, "history-version", "version", h.version)) } " · " (pulang_app::local_time(h.at, &v.timezone)) " · " (h.actor)
+                        @if h.unreadable { " · " em.unreadable { (t(l, "sealed-unreadable")) } }
                         ul { @for ch in &h.changes {
                             li { (t(l, &format!("field-{}", ch.field))) ": "
                                 @if let Some(b) = &ch.before { del { (b) } " → " }
