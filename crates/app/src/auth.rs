@@ -155,25 +155,51 @@ impl Throttle {
     }
 }
 
-/// Where passwords are hashed and checked: on the blocking pool, a few at a time. Argon2 takes
-/// tens of milliseconds and about 19 MiB each; unbounded, a crowd of sign-ins would stall the
-/// async workers and exhaust memory. Beyond the queue's patience the caller is told to retry.
+/// Where passwords are hashed and checked: a few threads of their own. Argon2 takes tens of
+/// milliseconds and about 19 MiB each; unbounded, a crowd of sign-ins would stall the async
+/// workers and exhaust memory. Beyond the queue's patience the caller is told to retry.
+/// Dedicated threads rather than tokio's blocking pool: each thread that ever hashed keeps its
+/// allocator's 19 MiB, and the blocking pool would start a new thread for nearly every
+/// sign-in in a crowd (300 at once took the server from 15 to 364 MiB).
 pub struct PasswordPool {
     permits: std::sync::Arc<tokio::sync::Semaphore>,
+    jobs: std::sync::mpsc::Sender<PasswordJob>,
 }
+
+type PasswordJob = Box<dyn FnOnce() + Send>;
 
 impl PasswordPool {
     /// How long a sign-in waits for a free hasher before it is refused.
     const PATIENCE: Duration = Duration::from_secs(5);
 
-    pub fn new(hashers: usize) -> PasswordPool {
-        PasswordPool {
-            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(hashers.max(1))),
+    pub fn new(hashers: usize) -> std::io::Result<PasswordPool> {
+        let hashers = hashers.max(1);
+        let (jobs, queue) = std::sync::mpsc::channel::<PasswordJob>();
+        let queue = std::sync::Arc::new(Mutex::new(queue));
+        for i in 0..hashers {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("pulang-password-{i}"))
+                .spawn(move || loop {
+                    // The lock is held only to take a job; it ends when the pool is dropped.
+                    let job = match queue.lock() {
+                        Ok(q) => q.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    // A panic fails that one check (its caller sees an internal error); the
+                    // thread stays.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                })?;
         }
+        Ok(PasswordPool {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(hashers)),
+            jobs,
+        })
     }
 
     /// One hasher per core, at least two.
-    pub fn for_this_machine() -> PasswordPool {
+    pub fn for_this_machine() -> std::io::Result<PasswordPool> {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         PasswordPool::new(cores.max(2))
     }
@@ -188,12 +214,18 @@ impl PasswordPool {
                 retry_after_secs: 1,
             })?
             .map_err(AppError::internal)?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            f()
-        })
-        .await
-        .map_err(AppError::internal)
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _permit = permit;
+                let _ = done.send(f());
+            }))
+            .map_err(|_| {
+                AppError::internal(std::io::Error::other("the password threads stopped"))
+            })?;
+        result
+            .await
+            .map_err(|_| AppError::internal(std::io::Error::other("a password check failed")))
     }
 
     /// Hashes a new password.

@@ -146,7 +146,7 @@ impl App {
                 index: RwLock::new(index),
                 throttle: auth::Throttle::new(Duration::from_secs(15 * 60), 5, 30),
                 dummy_hash: auth::hash_password("pulang-timing-equaliser")?,
-                passwords: auth::PasswordPool::for_this_machine(),
+                passwords: auth::PasswordPool::for_this_machine().map_err(AppError::internal)?,
                 parsers: Arc::new(tokio::sync::Semaphore::new(2)),
                 sites: RwLock::new(None),
             }),
