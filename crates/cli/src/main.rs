@@ -70,6 +70,11 @@ enum Cmd {
         /// A reverse proxy whose X-Forwarded-For is trusted (repeatable).
         #[arg(long = "trusted-proxy")]
         trusted_proxies: Vec<IpAddr>,
+        /// The address staff use to reach Pulang (e.g. https://pulang.example.org), for the
+        /// link in the slip's QR code. Without it, slips carry a link only when listening on
+        /// a loopback address.
+        #[arg(long, env = "PULANG_PUBLIC_URL")]
+        public_url: Option<String>,
         #[command(flatten)]
         data: DataOpts,
     },
@@ -276,8 +281,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo,
             secure_cookies,
             trusted_proxies,
+            public_url,
             data,
         } => {
+            // A bad public URL stops the start before anything is opened.
+            pulang_web::link_base(public_url.as_deref(), listen)?;
             let app = open(&data).await?;
             if let Some(pw) = app.bootstrap_admin().await.map_err(app_err)? {
                 println!("First start: created user 'admin' with password: {pw}");
@@ -290,6 +298,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let addr = listener.local_addr()?;
+            let link_base = pulang_web::link_base(public_url.as_deref(), addr)?;
+            if link_base.is_none() {
+                tracing::warn!(
+                    "no --public-url and not listening on a loopback address: slips will have no QR code"
+                );
+            }
             println!(
                 "Pulang is running at http://{addr}/ ({:?}, {} people indexed). Stop with Ctrl-C.",
                 app.backend(),
@@ -298,6 +312,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cfg = pulang_web::WebConfig {
                 secure_cookies,
                 trusted_proxies,
+                link_base,
             };
             let shutdown = async {
                 let ctrl_c = tokio::signal::ctrl_c();
