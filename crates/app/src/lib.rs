@@ -28,7 +28,7 @@ use pulang_store::{Keyring, Store, StoreError};
 use tokio::sync::RwLock;
 
 pub use error::AppError;
-pub use people::{PersonPage, PersonView, SearchHit, SearchPage, Submission};
+pub use people::{KeepIdentifiers, PersonPage, PersonView, SearchHit, SearchPage, Submission};
 pub use pulang_domain as domain;
 pub use pulang_screening as screening_engine;
 pub use pulang_store::accounts::Grant;
