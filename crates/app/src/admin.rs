@@ -117,7 +117,7 @@ impl App {
                 "username: 2–64 letters, digits or . _ - @".into(),
             ));
         }
-        check_new_password(password)?;
+        self.check_password_of(username, password).await?;
         let hash = self.passwords.hash(password).await?;
         Ok(self
             .store
@@ -128,6 +128,18 @@ impl App {
                 vec![Grant { site_id, role }],
             )
             .await?)
+    }
+
+    /// Checks `username`'s new password ([`check_new_password`]), with the username, the
+    /// sites' codes and names and the system's name as words it must not lean on.
+    async fn check_password_of(&self, username: &str, password: &str) -> Result<(), AppError> {
+        let sites = self.sites_cached().await?;
+        let mut inputs = vec![username, "pulang", "kbri"];
+        for s in &sites {
+            inputs.push(&s.code);
+            inputs.push(&s.name);
+        }
+        check_new_password(password, &inputs)
     }
 
     fn require_manage_users(
@@ -246,7 +258,7 @@ impl App {
         if user.id != scope.user_id() {
             self.require_manage_users_of(scope, &user)?;
         }
-        check_new_password(password)?;
+        self.check_password_of(&user.username, password).await?;
         Ok(self
             .store
             .set_password(

@@ -269,6 +269,22 @@ async fn open(data: &DataOpts) -> anyhow::Result<App> {
 fn app_err(e: pulang_app::AppError) -> anyhow::Error {
     match e {
         pulang_app::AppError::Internal(inner) => anyhow!("internal error: {inner}"),
+        // Say why, as the web pages do (a weak password: zxcvbn's warning and suggestions).
+        pulang_app::AppError::Invalid(v) => anyhow!(
+            "{}",
+            v.errors
+                .iter()
+                .map(|i| format!(
+                    "{}: {}",
+                    i.field,
+                    pulang_web::i18n::t(
+                        pulang_web::i18n::Lang::En,
+                        &format!("issue-{}", i.code.replace('_', "-"))
+                    )
+                ))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
         other => anyhow!("{other}"),
     }
 }

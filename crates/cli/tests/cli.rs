@@ -279,6 +279,13 @@ fn user_add_reads_the_password_from_stdin() {
     assert_eq!(r.err_lines().len(), 1, "{r:?}");
     assert!(r.stderr.contains("at least 10 characters"), "{r:?}");
 
+    // Long enough but guessable: refused, saying why (zxcvbn's warning).
+    let r = add("budi", Some("password123\n"));
+    assert!(!r.ok, "{r:?}");
+    assert_eq!(r.err_lines().len(), 1, "{r:?}");
+    assert!(r.stderr.contains("too easy to guess"), "{r:?}");
+    assert!(r.stderr.contains("very common password"), "{r:?}");
+
     let r = add("budi", Some(""));
     assert!(!r.ok, "{r:?}");
     assert!(r.stderr.contains("no password on standard input"), "{r:?}");
