@@ -5,7 +5,7 @@ use pulang_store::audit::{AuditEvent, ChainBreak};
 use pulang_store::people::Counts;
 use serde::Serialize;
 
-use crate::auth::{check_new_password, random_token, secret_digest};
+use crate::auth::{check_new_password, random_token};
 use crate::people::site_code;
 use crate::{AccessScope, App, AppError, Permission};
 
@@ -159,7 +159,10 @@ impl App {
         }
     }
 
-    async fn user_named(&self, username: &str) -> Result<pulang_store::accounts::User, AppError> {
+    pub(crate) async fn user_named(
+        &self,
+        username: &str,
+    ) -> Result<pulang_store::accounts::User, AppError> {
         self.store
             .user_by_username(username.trim())
             .await?
@@ -269,7 +272,7 @@ impl App {
             .await?)
     }
 
-    fn require_manage_users_of(
+    pub(crate) fn require_manage_users_of(
         &self,
         scope: &AccessScope,
         user: &pulang_store::accounts::User,
@@ -282,23 +285,6 @@ impl App {
             self.require_manage_users(scope, g.site_id.as_deref())?;
         }
         Ok(())
-    }
-
-    /// Creates an API token for a user; the token is returned once and stored only as a digest.
-    pub async fn create_token(
-        &self,
-        scope: &AccessScope,
-        username: &str,
-    ) -> Result<String, AppError> {
-        let user = self.user_named(username).await?;
-        if user.id != scope.user_id() {
-            self.require_manage_users_of(scope, &user)?;
-        }
-        let token = format!("pul_{}", random_token());
-        self.store
-            .create_token(&scope.actor(), &user.id, &secret_digest(&token))
-            .await?;
-        Ok(token)
     }
 
     /// On a database with no users, creates `admin` with a random password and returns it.

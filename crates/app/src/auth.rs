@@ -403,24 +403,6 @@ impl App {
         Ok((AccessScope::for_user(&user), row.csrf))
     }
 
-    /// The scope of an API bearer token.
-    pub async fn token_scope(&self, token: &str) -> Result<AccessScope, AppError> {
-        let uid = self
-            .store
-            .token_user(&secret_digest(token))
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let user = self
-            .store
-            .user_by_id(&uid)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        if user.disabled {
-            return Err(AppError::Unauthenticated);
-        }
-        Ok(AccessScope::for_user(&user))
-    }
-
     pub async fn logout(&self, scope: &AccessScope, token: &str) -> Result<(), AppError> {
         self.store
             .end_session(&scope.actor(), &secret_digest(token))

@@ -17,6 +17,7 @@ pub mod people;
 mod scope;
 pub mod screening;
 pub mod surge;
+pub mod tokens;
 mod words;
 
 use std::path::{Path, PathBuf};

@@ -25,6 +25,7 @@ mod people;
 mod problem;
 mod screening;
 mod stats;
+mod tokens;
 mod ui;
 
 use std::net::{IpAddr, SocketAddr};
@@ -160,6 +161,9 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .route("/admin/sites", post(admin::admin_add_site))
         .route("/admin/users", post(admin::admin_add_user))
         .route("/admin/users/{username}/revoke", post(admin::admin_revoke))
+        .route("/account", get(tokens::account_page))
+        .route("/account/tokens", post(tokens::create_token))
+        .route("/account/tokens/{id}/revoke", post(tokens::revoke_token))
         .route("/audit", get(audit::audit_page))
         .route("/stats", get(stats::stats_page))
         .route("/static/pulang.css", get(layout::stylesheet))
