@@ -5,7 +5,7 @@ use pulang_store::audit::{AuditEvent, ChainBreak};
 use pulang_store::people::Counts;
 use serde::Serialize;
 
-use crate::auth::{check_new_password, random_token};
+use crate::auth::random_token;
 use crate::people::site_code;
 use crate::{AccessScope, App, AppError, Permission};
 
@@ -130,16 +130,15 @@ impl App {
             .await?)
     }
 
-    /// Checks `username`'s new password ([`check_new_password`]), with the username, the
+    /// Checks `username`'s new password ([`crate::auth::check_new_password`]), with the username, the
     /// sites' codes and names and the system's name as words it must not lean on.
     async fn check_password_of(&self, username: &str, password: &str) -> Result<(), AppError> {
-        let sites = self.sites_cached().await?;
-        let mut inputs = vec![username, "pulang", "kbri"];
-        for s in &sites {
-            inputs.push(&s.code);
-            inputs.push(&s.name);
+        let mut inputs: Vec<String> = [username, "pulang", "kbri"].map(String::from).into();
+        for s in self.sites_cached().await? {
+            inputs.push(s.code);
+            inputs.push(s.name);
         }
-        check_new_password(password, &inputs)
+        self.passwords.check_new(password, inputs).await
     }
 
     fn require_manage_users(

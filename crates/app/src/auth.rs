@@ -327,6 +327,21 @@ impl PasswordPool {
         self.run(move || hash_password(&password)).await?
     }
 
+    /// Checks a new password ([`check_new_password`]): the estimate takes up to tens of
+    /// milliseconds for a long password, so it runs here rather than on an async worker.
+    pub async fn check_new(
+        &self,
+        password: &str,
+        user_inputs: Vec<String>,
+    ) -> Result<(), AppError> {
+        let password = password.to_string();
+        self.run(move || {
+            let inputs: Vec<&str> = user_inputs.iter().map(String::as_str).collect();
+            check_new_password(&password, &inputs)
+        })
+        .await?
+    }
+
     /// Checks a password against a stored hash.
     pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, AppError> {
         let (password, phc) = (password.to_string(), phc.to_string());
