@@ -105,6 +105,11 @@ fn bad_json(e: JsonRejection) -> Problem {
     Problem::new(status, "Invalid request body").detail(e.body_text())
 }
 
+/// A query string that cannot be read: 400 as a problem (axum's own rejection is plain text).
+fn bad_query(e: axum::extract::rejection::QueryRejection) -> Problem {
+    Problem::new(StatusCode::BAD_REQUEST, "Invalid query").detail(e.body_text())
+}
+
 /// A body that was read but does not hold what it must: 422 saying what.
 fn invalid(detail: impl Into<String>) -> Problem {
     Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request body").detail(detail)

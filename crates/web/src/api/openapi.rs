@@ -207,14 +207,14 @@ pub fn spec() -> Value {
                 "post": {
                     "summary": "Create an API token (for oneself, or as an administrator for a user one manages). Needs a browser session: a token cannot create tokens. The secret is in this response only",
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["label"], "properties": {
-                        "label": {"type": "string", "minLength": 1, "maxLength": pulang_app::tokens::MAX_LABEL, "description": "what the token is for"},
+                        "label": {"type": "string", "minLength": 1, "maxLength": pulang_app::tokens::MAX_LABEL, "pattern": "\\S", "description": "what the token is for; no control or direction-changing characters"},
                         "days": {"type": ["integer", "null"], "minimum": 1, "maximum": pulang_app::tokens::MAX_DAYS, "default": pulang_app::tokens::DEFAULT_DAYS},
                         "username": {"type": ["string", "null"], "description": "another user's token (administrators); default: the caller"},
                     }, "additionalProperties": false}}}},
                     "responses": with(json!({"201": {"description": "Created", "content": {"application/json": {"schema": {"type": "object", "properties": {
                         "id": {"type": "string"}, "secret": {"type": "string", "description": "send as `Authorization: Bearer <secret>`; shown only here"},
                         "label": {"type": "string"}, "expires_at": {"type": "integer", "description": "Unix milliseconds"},
-                    }}}}}}), errors(&["400", "401", "403", "415", "422"])),
+                    }}}}}}), errors(&["400", "401", "403", "413", "415", "422"])),
                 },
             },
             "/tokens/{id}": {

@@ -1,6 +1,7 @@
 //! API tokens: the caller's own (or, with `?all=true`, every token of the users an
 //! administrator manages), creating one (with a browser session only: a token cannot make
 //! tokens) and revoking one. Secrets are returned once, at creation; never listed.
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -8,17 +9,23 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ApiResult, Body};
+use super::{bad_query, ApiResult, Body};
 use crate::extract::Api;
 use crate::AppState;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     #[serde(default)]
     all: bool,
 }
 
-pub async fn list(State(s): State<AppState>, api: Api, Query(q): Query<ListQuery>) -> ApiResult {
+pub async fn list(
+    State(s): State<AppState>,
+    api: Api,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult {
+    let Query(q) = q.map_err(bad_query)?;
     let items = if q.all {
         s.app.all_tokens(&api.scope).await?
     } else {
