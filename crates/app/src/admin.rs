@@ -5,7 +5,7 @@ use pulang_store::audit::{AuditEvent, ChainBreak};
 use pulang_store::people::Counts;
 use serde::Serialize;
 
-use crate::auth::{check_new_password, random_token, secret_digest};
+use crate::auth::random_token;
 use crate::people::site_code;
 use crate::{AccessScope, App, AppError, Permission};
 
@@ -117,7 +117,7 @@ impl App {
                 "username: 2–64 letters, digits or . _ - @".into(),
             ));
         }
-        check_new_password(password)?;
+        self.check_password_of(username, password).await?;
         let hash = self.passwords.hash(password).await?;
         Ok(self
             .store
@@ -128,6 +128,17 @@ impl App {
                 vec![Grant { site_id, role }],
             )
             .await?)
+    }
+
+    /// Checks `username`'s new password ([`crate::auth::check_new_password`]), with the username, the
+    /// sites' codes and names and the system's name as words it must not lean on.
+    async fn check_password_of(&self, username: &str, password: &str) -> Result<(), AppError> {
+        let mut inputs: Vec<String> = [username, "pulang", "kbri"].map(String::from).into();
+        for s in self.sites_cached().await? {
+            inputs.push(s.code);
+            inputs.push(s.name);
+        }
+        self.passwords.check_new(password, inputs).await
     }
 
     fn require_manage_users(
@@ -147,7 +158,10 @@ impl App {
         }
     }
 
-    async fn user_named(&self, username: &str) -> Result<pulang_store::accounts::User, AppError> {
+    pub(crate) async fn user_named(
+        &self,
+        username: &str,
+    ) -> Result<pulang_store::accounts::User, AppError> {
         self.store
             .user_by_username(username.trim())
             .await?
@@ -246,7 +260,7 @@ impl App {
         if user.id != scope.user_id() {
             self.require_manage_users_of(scope, &user)?;
         }
-        check_new_password(password)?;
+        self.check_password_of(&user.username, password).await?;
         Ok(self
             .store
             .set_password(
@@ -257,7 +271,7 @@ impl App {
             .await?)
     }
 
-    fn require_manage_users_of(
+    pub(crate) fn require_manage_users_of(
         &self,
         scope: &AccessScope,
         user: &pulang_store::accounts::User,
@@ -270,23 +284,6 @@ impl App {
             self.require_manage_users(scope, g.site_id.as_deref())?;
         }
         Ok(())
-    }
-
-    /// Creates an API token for a user; the token is returned once and stored only as a digest.
-    pub async fn create_token(
-        &self,
-        scope: &AccessScope,
-        username: &str,
-    ) -> Result<String, AppError> {
-        let user = self.user_named(username).await?;
-        if user.id != scope.user_id() {
-            self.require_manage_users_of(scope, &user)?;
-        }
-        let token = format!("pul_{}", random_token());
-        self.store
-            .create_token(&scope.actor(), &user.id, &secret_digest(&token))
-            .await?;
-        Ok(token)
     }
 
     /// On a database with no users, creates `admin` with a random password and returns it.

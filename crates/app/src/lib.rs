@@ -17,6 +17,7 @@ pub mod people;
 mod scope;
 pub mod screening;
 pub mod surge;
+pub mod tokens;
 mod words;
 
 use std::path::{Path, PathBuf};
@@ -28,7 +29,7 @@ use pulang_store::{Keyring, Store, StoreError};
 use tokio::sync::RwLock;
 
 pub use error::AppError;
-pub use people::{PersonPage, PersonView, SearchHit, SearchPage, Submission};
+pub use people::{KeepIdentifiers, PersonPage, PersonView, SearchHit, SearchPage, Submission};
 pub use pulang_domain as domain;
 pub use pulang_screening as screening_engine;
 pub use pulang_store::accounts::Grant;

@@ -80,6 +80,15 @@ pub struct Submission {
     pub confirm_warnings: bool,
 }
 
+/// Identifiers an edit form showed only masked: each one `true` keeps the stored value when
+/// the submission leaves the field empty (a new value still replaces it; clearing it is
+/// another choice, made by leaving this `false`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeepIdentifiers {
+    pub nik: bool,
+    pub passport_no: bool,
+}
+
 impl App {
     fn view(
         &self,
@@ -293,7 +302,39 @@ impl App {
         expected_version: Option<i64>,
         sub: Submission,
     ) -> Result<PersonRecord, AppError> {
+        self.update_person_keeping(scope, id, expected_version, sub, KeepIdentifiers::default())
+            .await
+    }
+
+    /// As [`App::update_person`], keeping the identifiers `keep` names when the submission
+    /// leaves them empty. The stored values are read (audited as a read for editing) and the
+    /// write is bound to the version read, so a change in between is a conflict, not lost.
+    pub async fn update_person_keeping(
+        &self,
+        scope: &AccessScope,
+        id: &str,
+        expected_version: Option<i64>,
+        mut sub: Submission,
+        keep: KeepIdentifiers,
+    ) -> Result<PersonRecord, AppError> {
         let filter = scope.require(Permission::EditPerson)?;
+        let blank = |v: &Option<String>| v.as_deref().is_none_or(|x| x.trim().is_empty());
+        let keep_nik = keep.nik && blank(&sub.person.nik);
+        let keep_passport = keep.passport_no && blank(&sub.person.passport_no);
+        let mut expected_version = expected_version;
+        if keep_nik || keep_passport {
+            let cur = self
+                .store
+                .read_person(&scope.actor(), &filter, id, AuditAction::PersonReadForEdit)
+                .await?;
+            if keep_nik {
+                sub.person.nik = cur.details.nik.as_ref().map(|n| n.to_string());
+            }
+            if keep_passport {
+                sub.person.passport_no = cur.details.passport_no.clone();
+            }
+            expected_version = Some(expected_version.unwrap_or(cur.version));
+        }
         let (details, v) = sub.person.validate(today());
         if !v.errors.is_empty() {
             return Err(AppError::Invalid(v));

@@ -73,6 +73,8 @@ pub struct AccessScope {
     user_id: String,
     username: String,
     grants: Vec<Grant>,
+    /// Made from an API token (which may not make tokens: a stolen one must not outlive itself).
+    by_token: bool,
 }
 
 impl AccessScope {
@@ -81,7 +83,21 @@ impl AccessScope {
             user_id: user.id.clone(),
             username: user.username.clone(),
             grants: user.grants.clone(),
+            by_token: false,
         }
+    }
+
+    /// The scope of a user signed in with an API token.
+    pub(crate) fn for_token_user(user: &User) -> AccessScope {
+        AccessScope {
+            by_token: true,
+            ..AccessScope::for_user(user)
+        }
+    }
+
+    /// Whether this scope comes from an API token.
+    pub fn by_token(&self) -> bool {
+        self.by_token
     }
 
     /// The person at the server's console (the `pulang` CLI with access to the data directory and
@@ -95,6 +111,7 @@ impl AccessScope {
                 site_id: None,
                 role: Role::Admin,
             }],
+            by_token: false,
         }
     }
 
@@ -173,6 +190,7 @@ mod tests {
                     role,
                 })
                 .collect(),
+            by_token: false,
         }
     }
 

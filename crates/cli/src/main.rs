@@ -70,6 +70,11 @@ enum Cmd {
         /// A reverse proxy whose X-Forwarded-For is trusted (repeatable).
         #[arg(long = "trusted-proxy")]
         trusted_proxies: Vec<IpAddr>,
+        /// The address staff use to reach Pulang (e.g. https://pulang.example.org), for the
+        /// link in the slip's QR code. Without it, slips carry a link only when listening on
+        /// a loopback address.
+        #[arg(long, env = "PULANG_PUBLIC_URL")]
+        public_url: Option<String>,
         #[command(flatten)]
         data: DataOpts,
     },
@@ -207,13 +212,42 @@ enum UserCmd {
 
 #[derive(Subcommand)]
 enum TokenCmd {
-    /// Create an API token for a user; printed once.
+    /// Create an API token for a user; printed once (its id and expiry go to standard error).
     Create {
         #[arg(long)]
         username: String,
+        /// What the token is for, shown when tokens are listed.
+        #[arg(long, default_value = "command line")]
+        label: String,
+        /// Days until it expires (at most 365).
+        #[arg(long, default_value_t = pulang_app::tokens::DEFAULT_DAYS)]
+        days: u32,
         #[command(flatten)]
         data: DataOpts,
     },
+    /// List tokens (never their secrets): id, user, label, created, expires, last used.
+    List {
+        /// Only this user's tokens.
+        #[arg(long)]
+        username: Option<String>,
+        #[command(flatten)]
+        data: DataOpts,
+    },
+    /// Revoke one token by its id.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        data: DataOpts,
+    },
+}
+
+/// A time in Unix milliseconds as `YYYY-MM-DD HH:MM` UTC.
+fn utc_minute(ms: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_else(|| "?".into())
 }
 
 #[derive(Subcommand)]
@@ -264,6 +298,22 @@ async fn open(data: &DataOpts) -> anyhow::Result<App> {
 fn app_err(e: pulang_app::AppError) -> anyhow::Error {
     match e {
         pulang_app::AppError::Internal(inner) => anyhow!("internal error: {inner}"),
+        // Say why, as the web pages do (a weak password: zxcvbn's warning and suggestions).
+        pulang_app::AppError::Invalid(v) => anyhow!(
+            "{}",
+            v.errors
+                .iter()
+                .map(|i| format!(
+                    "{}: {}",
+                    i.field,
+                    pulang_web::i18n::t(
+                        pulang_web::i18n::Lang::En,
+                        &format!("issue-{}", i.code.replace('_', "-"))
+                    )
+                ))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
         other => anyhow!("{other}"),
     }
 }
@@ -276,8 +326,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo,
             secure_cookies,
             trusted_proxies,
+            public_url,
             data,
         } => {
+            // A bad public URL stops the start before anything is opened.
+            pulang_web::link_base(public_url.as_deref(), listen)?;
             let app = open(&data).await?;
             if let Some(pw) = app.bootstrap_admin().await.map_err(app_err)? {
                 println!("First start: created user 'admin' with password: {pw}");
@@ -290,6 +343,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let addr = listener.local_addr()?;
+            let link_base = pulang_web::link_base(public_url.as_deref(), addr)?;
+            if link_base.is_none() {
+                tracing::warn!(
+                    "no --public-url and not listening on a loopback address: slips will have no QR code"
+                );
+            }
             println!(
                 "Pulang is running at http://{addr}/ ({:?}, {} people indexed). Stop with Ctrl-C.",
                 app.backend(),
@@ -298,6 +357,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cfg = pulang_web::WebConfig {
                 secure_cookies,
                 trusted_proxies,
+                link_base,
             };
             let shutdown = async {
                 let ctrl_c = tokio::signal::ctrl_c();
@@ -344,11 +404,58 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Cmd::User { cmd } => user(cmd, &op).await,
         Cmd::Token {
-            cmd: TokenCmd::Create { username, data },
+            cmd:
+                TokenCmd::Create {
+                    username,
+                    label,
+                    days,
+                    data,
+                },
         } => {
             let app = open(&data).await?;
-            let token = app.create_token(&op, &username).await.map_err(app_err)?;
-            println!("{token}");
+            let t = app
+                .create_token(&op, &username, &label, Some(days))
+                .await
+                .map_err(app_err)?;
+            println!("{}", t.secret);
+            eprintln!(
+                "Token {} for {username} ({}), expires {} UTC",
+                t.id,
+                t.label,
+                utc_minute(t.expires_at)
+            );
+            app.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Token {
+            cmd: TokenCmd::List { username, data },
+        } => {
+            let app = open(&data).await?;
+            let tokens = app.all_tokens(&op).await.map_err(app_err)?;
+            for t in tokens
+                .iter()
+                .filter(|t| username.as_deref().is_none_or(|u| u == t.username))
+            {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}{}\t{}",
+                    t.id,
+                    t.username,
+                    t.label,
+                    utc_minute(t.created_at),
+                    utc_minute(t.expires_at),
+                    if t.expired { " (expired)" } else { "" },
+                    t.last_used_at.map_or("never".into(), utc_minute)
+                );
+            }
+            app.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Token {
+            cmd: TokenCmd::Revoke { id, data },
+        } => {
+            let app = open(&data).await?;
+            let t = app.revoke_token(&op, &id).await.map_err(app_err)?;
+            println!("Revoked token {} of {} ({})", t.id, t.username, t.label);
             app.close().await;
             Ok(ExitCode::SUCCESS)
         }

@@ -279,6 +279,13 @@ fn user_add_reads_the_password_from_stdin() {
     assert_eq!(r.err_lines().len(), 1, "{r:?}");
     assert!(r.stderr.contains("at least 10 characters"), "{r:?}");
 
+    // Long enough but guessable: refused, saying why (zxcvbn's warning).
+    let r = add("budi", Some("password123\n"));
+    assert!(!r.ok, "{r:?}");
+    assert_eq!(r.err_lines().len(), 1, "{r:?}");
+    assert!(r.stderr.contains("too easy to guess"), "{r:?}");
+    assert!(r.stderr.contains("very common password"), "{r:?}");
+
     let r = add("budi", Some(""));
     assert!(!r.ok, "{r:?}");
     assert!(r.stderr.contains("no password on standard input"), "{r:?}");
@@ -313,6 +320,54 @@ fn user_add_reads_the_password_from_stdin() {
 }
 
 #[test]
+fn tokens_are_listed_without_secrets_and_revoked_one_by_one() {
+    let (_t, dir) = data_dir();
+    setup(&dir);
+    let made = ok(
+        &dir,
+        &[
+            "token",
+            "create",
+            "--username",
+            "siti",
+            "--label",
+            "laptop script",
+            "--days",
+            "7",
+        ],
+        None,
+    );
+    let secret = made.stdout.trim().to_string();
+    let id = made
+        .stderr
+        .split_whitespace()
+        .nth(1)
+        .expect("the token's id on standard error")
+        .to_string();
+    let list = ok(&dir, &["token", "list", "--username", "siti"], None);
+    let line = list
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&id))
+        .unwrap_or_else(|| panic!("{id} not listed: {list:?}"));
+    let cols: Vec<&str> = line.split('\t').collect();
+    assert_eq!(cols[1..3], ["siti", "laptop script"], "{line}");
+    assert_eq!(cols[5], "never", "{line}");
+    assert!(!list.stdout.contains(&secret), "a secret listed");
+    let r = ok(&dir, &["token", "revoke", &id], None);
+    assert!(r.stdout.contains("Revoked token"), "{r:?}");
+    let list = ok(&dir, &["token", "list"], None);
+    assert!(!list.stdout.contains(&id), "{list:?}");
+    let line = fails_with_one_line(&dir, &["token", "revoke", &id], None);
+    assert!(line.contains("not found"), "{line}");
+    let log = ok(&dir, &["audit", "log", "--limit", "3"], None);
+    assert!(
+        log.stdout.contains("\"action\":\"token.revoke\""),
+        "{log:?}"
+    );
+}
+
+#[test]
 fn token_create_prints_the_token_once() {
     let (_t, dir) = data_dir();
     setup(&dir);
@@ -329,6 +384,12 @@ fn token_create_prints_the_token_once() {
     assert!(!contains(&bytes, &token["pul_".len()..]));
     let line = fails_with_one_line(&dir, &["token", "create", "--username", "nobody"], None);
     assert!(line.contains("no user named nobody"), "{line}");
+    let line = fails_with_one_line(
+        &dir,
+        &["token", "create", "--username", "siti", "--days", "366"],
+        None,
+    );
+    assert!(line.contains("365 days"), "{line}");
     let log = ok(&dir, &["audit", "log", "--limit", "2"], None);
     assert_eq!(log.stdout.lines().count(), 2);
     assert!(

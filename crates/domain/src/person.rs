@@ -113,7 +113,7 @@ fn clean_list(v: &[String]) -> Vec<String> {
 
 /// Characters that make text look like something it is not: control characters (NUL …) and
 /// the bidirectional overrides and isolates that reorder what is displayed. Never in a name.
-fn deceptive(c: char) -> bool {
+pub fn deceptive(c: char) -> bool {
     (c.is_control() && !c.is_whitespace())
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }

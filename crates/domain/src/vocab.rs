@@ -278,6 +278,8 @@ audit_actions! {
         SessionLogout = "session.logout",
         SessionRevokeAll = "session.revoke_all",
         TokenCreate = "token.create",
+        TokenList = "token.list",
+        TokenRevoke = "token.revoke",
         PersonCreate = "person.create",
         PersonUpdate = "person.update",
         PersonDelete = "person.delete",

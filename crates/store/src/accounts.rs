@@ -32,6 +32,19 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
+/// An API token as listed: never its secret, nor the secret's digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: String,
+    pub user_id: String,
+    pub username: String,
+    pub label: String,
+    /// Unix milliseconds, as every time in the store.
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
 fn site_from(r: &AnyRow) -> Result<Site, sqlx::Error> {
     Ok(Site {
         id: r.try_get("id")?,
@@ -379,13 +392,22 @@ impl Store {
         .await
     }
 
+    /// Stores a new API token (its digest) for `user_id`; returns the token's id.
     pub async fn create_token(
         &self,
         actor: &Actor,
         user_id: &str,
         token_hash: &str,
-    ) -> Result<(), StoreError> {
-        let (uid, h) = (user_id.to_string(), token_hash.to_string());
+        label: &str,
+        expires_at: i64,
+    ) -> Result<String, StoreError> {
+        let id = new_id();
+        let (tid, uid, h, label) = (
+            id.clone(),
+            user_id.to_string(),
+            token_hash.to_string(),
+            label.to_string(),
+        );
         self.write_audited(
             &actor.username,
             "*",
@@ -394,13 +416,96 @@ impl Store {
             move |conn| {
                 Box::pin(async move {
                     sqlx::query(
-                    "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)",
-                )
-                .bind(&h)
-                .bind(&uid)
-                .bind(now_ms())
-                .execute(&mut *conn)
-                .await?;
+                        "INSERT INTO api_tokens (token_hash, id, user_id, label, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&h)
+                    .bind(&tid)
+                    .bind(&uid)
+                    .bind(&label)
+                    .bind(now_ms())
+                    .bind(expires_at)
+                    .execute(&mut *conn)
+                    .await?;
+                    Ok(())
+                })
+            },
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// The token whose secret has this digest (expired or not: the caller decides).
+    pub async fn token_by_digest(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
+        self.tokens_where("t.token_hash = $1", Some(token_hash))
+            .await
+            .map(|mut v| v.pop())
+    }
+
+    /// One token by its id.
+    pub async fn token(&self, id: &str) -> Result<Option<ApiToken>, StoreError> {
+        self.tokens_where("t.id = $1", Some(id))
+            .await
+            .map(|mut v| v.pop())
+    }
+
+    /// The tokens of one user, or of everyone (`None`), newest first; never their secrets.
+    pub async fn tokens(&self, user_id: Option<&str>) -> Result<Vec<ApiToken>, StoreError> {
+        match user_id {
+            Some(u) => self.tokens_where("t.user_id = $1", Some(u)).await,
+            None => self.tokens_where("1 = 1", None).await,
+        }
+    }
+
+    async fn tokens_where(
+        &self,
+        cond: &str,
+        val: Option<&str>,
+    ) -> Result<Vec<ApiToken>, StoreError> {
+        let sql = format!(
+            "SELECT t.id, t.user_id, u.username, t.label, t.created_at, t.expires_at, t.last_used_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE {cond} \
+             ORDER BY t.created_at DESC, t.id"
+        );
+        let mut q = sqlx::query(&sql);
+        if let Some(v) = val {
+            q = q.bind(v.to_string());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiToken {
+                    id: r.try_get("id")?,
+                    user_id: r.try_get("user_id")?,
+                    username: r.try_get("username")?,
+                    label: r.try_get("label")?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    last_used_at: r.try_get("last_used_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Revokes (deletes) one token; the event's subject is the token's owner.
+    pub async fn revoke_token(&self, actor: &Actor, token: &ApiToken) -> Result<(), StoreError> {
+        let id = token.id.clone();
+        self.write_audited(
+            &actor.username,
+            "*",
+            AuditAction::TokenRevoke,
+            &token.user_id,
+            move |conn| {
+                Box::pin(async move {
+                    let n = sqlx::query("DELETE FROM api_tokens WHERE id = $1")
+                        .bind(&id)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected();
+                    if n == 0 {
+                        return Err(StoreError::NotFound);
+                    }
                     Ok(())
                 })
             },
@@ -408,11 +513,24 @@ impl Store {
         .await
     }
 
-    pub async fn token_user(&self, token_hash: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT user_id FROM api_tokens WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(row.map(|r| r.try_get("user_id")).transpose()?)
+    /// Records that a token was used at `now`, unless that was already recorded less than
+    /// `min_gap_ms` ago (bookkeeping, not audited).
+    pub async fn touch_token(&self, id: &str, now: i64, min_gap_ms: i64) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE api_tokens SET last_used_at = $1 \
+                     WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
+                )
+                .bind(now)
+                .bind(&id)
+                .bind(now - min_gap_ms)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 }

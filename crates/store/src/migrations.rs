@@ -108,13 +108,14 @@ mod tests {
     /// mismatch would stop them from starting. New migrations are added here when released.
     #[test]
     fn pinned_checksums() {
-        const PINNED: [(i64, &str, &str); 6] = [
+        const PINNED: [(i64, &str, &str); 7] = [
             (1, "5805ef620d41a03c49fa60e60e03b001fc300e8a8b1178556968c6be75aaf4627a8ab9e42b35fa4b953fc2730880bef8", "38ce7eccdb82f016333980185fbf49d316d1ad35d4b0dc297edf305b2743ae2ebed54940284caba156f17cbbb0423c97"),
             (2, "4d99acc8915f055e7d25254e959ad6428a3c926883646e95a84c3222d593e6edf4dcbb03c1b09ea272481d775a22e2b1", "ac138c9be25dc8097654106bdae8bda6275a1631af3665af60dab38e77a376b23c42e331bb97dad5ba62c222d22fc2e7"),
             (3, "d281e32b9785a920ca2c3e8118ebc31e3ee6edd5feed73f1662f1959f73f3fdcde366e09a40ce52ea203423884ed8d21", "516adb231aac5f643413a152dae90d664224108c6341186417da9dc9b45a6ee19bbdf288aff8ab435ca22f9afbcf2883"),
             (4, "e1bb24edd5be86252d8b3faa84e029486ca8137d406043bf4c3bb670653117e329f99ef6e28301b2f4146c2e6306d8a3", "abbaddc9c44a0e00182b98f2eb8db9b22e69986a4c759dbc902e4b240153bfb6d1bf502cfcd7cbdc8943b7eee39c7d6f"),
             (5, "d21a9f29e8f0b0a884b728637bfe7155e41300da4694a64eb59f5c4e309c2d2cba22ee80f6a43c5788759bbd432fc8ad", "d21a9f29e8f0b0a884b728637bfe7155e41300da4694a64eb59f5c4e309c2d2cba22ee80f6a43c5788759bbd432fc8ad"),
             (8, "fd2988c3ef67361321dfa0dc80222f121fdec07190085671f9e731c2c5d1bb1b116325be258e569eee2383481e986b87", "fd2988c3ef67361321dfa0dc80222f121fdec07190085671f9e731c2c5d1bb1b116325be258e569eee2383481e986b87"),
+            (9, "9770411ac0739f9589b28d566c3d887417c4fbc46d9667dd421d7cd9096dd9a299b9b667b54f79dc9d4bd238dd91d7d5", "dd16a4b5c7c4dc87cfc6f7d739836c5385222ed5069d34b230bd07ffa9181d153002f7265eb87019c6b67817da9b65d2"),
         ];
         let sqlite = migrations(Backend::Sqlite).unwrap();
         let postgres = migrations(Backend::Postgres).unwrap();

@@ -68,6 +68,7 @@ contract! {
     check_review_queue => sqlite_review_queue, pg_review_queue;
     check_arrivals => sqlite_arrivals, pg_arrivals;
     check_import_revert => sqlite_import_revert, pg_import_revert;
+    check_tokens => sqlite_tokens, pg_tokens;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,6 +160,88 @@ fn lit(s: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Sites, users, sessions, tokens
 // ---------------------------------------------------------------------------------------------
+
+/// API tokens: listed with their label, times and owner but never their digest; revoked one
+/// by one (audited, the owner as subject); the last use written only when it is older than
+/// the gap asked for.
+async fn check_tokens(store: Store, _raw: RawDb) {
+    let op = operator();
+    let user = |name: &'static str| {
+        let (store, op) = (store.clone(), op.clone());
+        async move {
+            store
+                .add_user(&op, name, "$argon2id$v=19$fake", vec![])
+                .await
+                .unwrap()
+        }
+    };
+    let (siti, budi) = (user("siti").await, user("budi").await);
+    let a = store
+        .create_token(&op, &siti, "digest-a", "laptop script", 2_000)
+        .await
+        .unwrap();
+    let b = store
+        .create_token(&op, &siti, "digest-b", "phone", 3_000)
+        .await
+        .unwrap();
+    let c = store
+        .create_token(&op, &budi, "digest-c", "bench", 4_000)
+        .await
+        .unwrap();
+    assert_ne!(a, b);
+    let mine = store.tokens(Some(&siti)).await.unwrap();
+    let ids: BTreeSet<&str> = mine.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, BTreeSet::from([a.as_str(), b.as_str()]));
+    let ta = mine.iter().find(|t| t.id == a).unwrap();
+    assert_eq!(
+        (
+            ta.username.as_str(),
+            ta.label.as_str(),
+            ta.expires_at,
+            ta.last_used_at
+        ),
+        ("siti", "laptop script", 2_000, None)
+    );
+    assert_eq!(store.tokens(None).await.unwrap().len(), 3);
+    assert_eq!(store.token(&c).await.unwrap().unwrap().user_id, budi);
+    assert_eq!(
+        store.token_by_digest("digest-b").await.unwrap().unwrap().id,
+        b
+    );
+
+    // The last use: written, then left alone within the gap, then written again after it.
+    store.touch_token(&a, 100_000, 60_000).await.unwrap();
+    store.touch_token(&a, 130_000, 60_000).await.unwrap();
+    assert_eq!(
+        store.token(&a).await.unwrap().unwrap().last_used_at,
+        Some(100_000)
+    );
+    store.touch_token(&a, 160_000, 60_000).await.unwrap();
+    assert_eq!(
+        store.token(&a).await.unwrap().unwrap().last_used_at,
+        Some(160_000)
+    );
+
+    // Revoking one leaves the others.
+    let tb = store.token(&b).await.unwrap().unwrap();
+    store.revoke_token(&op, &tb).await.unwrap();
+    assert_eq!(store.token(&b).await.unwrap(), None);
+    assert_eq!(store.token_by_digest("digest-b").await.unwrap(), None);
+    assert!(store.token(&a).await.unwrap().is_some());
+    assert!(matches!(
+        store.revoke_token(&op, &tb).await,
+        Err(StoreError::NotFound)
+    ));
+    let newest = store.audit_events(None, 1).await.unwrap().remove(0);
+    assert_eq!(
+        (newest.action.as_str(), newest.subject.as_str()),
+        ("token.revoke", siti.as_str())
+    );
+    // No listing or row in the table holds a digest in a column other than token_hash.
+    let listed = format!("{:?}", store.tokens(None).await.unwrap());
+    assert!(!listed.contains("digest-"), "{listed}");
+    intact(&store).await;
+}
 
 async fn check_accounts(store: Store, _raw: RawDb) {
     let op = operator();
@@ -344,23 +427,34 @@ async fn check_accounts(store: Store, _raw: RawDb) {
     ));
 
     // Tokens.
+    let far_token = i64::MAX / 2;
+    let tok_user = |digest: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .token_by_digest(digest)
+                .await
+                .unwrap()
+                .map(|t| t.user_id)
+        }
+    };
     store
-        .create_token(&op, &siti, "tok-digest-1")
+        .create_token(&op, &siti, "tok-digest-1", "laptop", far_token)
         .await
         .unwrap();
     assert_eq!(
-        store.token_user("tok-digest-1").await.unwrap().as_deref(),
+        tok_user("tok-digest-1").await.as_deref(),
         Some(siti.as_str())
     );
-    assert_eq!(store.token_user("tok-digest-2").await.unwrap(), None);
+    assert_eq!(tok_user("tok-digest-2").await, None);
     // A new password ends the tokens too (a leaked token must not outlive a password change).
     store
         .set_password(&op, &siti, "$argon2id$fake-newer")
         .await
         .unwrap();
-    assert_eq!(store.token_user("tok-digest-1").await.unwrap(), None);
+    assert_eq!(tok_user("tok-digest-1").await, None);
     store
-        .create_token(&op, &siti, "tok-digest-1")
+        .create_token(&op, &siti, "tok-digest-1", "laptop", far_token)
         .await
         .unwrap();
 
@@ -372,7 +466,7 @@ async fn check_accounts(store: Store, _raw: RawDb) {
     store.set_disabled(&op, &siti, true).await.unwrap();
     assert!(store.user_by_id(&siti).await.unwrap().unwrap().disabled);
     assert!(store.session("sess-d").await.unwrap().is_none());
-    assert_eq!(store.token_user("tok-digest-1").await.unwrap(), None);
+    assert_eq!(tok_user("tok-digest-1").await, None);
     store.set_disabled(&op, &siti, false).await.unwrap();
     assert!(!store.user_by_id(&siti).await.unwrap().unwrap().disabled);
 

@@ -7,6 +7,8 @@ use pulang_app::AppError;
 
 use crate::extract::Web;
 use crate::i18n::{t, t1};
+use crate::tokens::tokens_table;
+use crate::ui::fields::issue_text;
 use crate::ui::layout::urlencode;
 use crate::ui::{html_response, page, Chrome, PageResult, Posted};
 use crate::AppState;
@@ -24,6 +26,7 @@ async fn admin_view(
     let l = web.lang;
     let users = s.app.users(&web.scope).await?;
     let sites = s.app.sites(&web.scope).await?;
+    let tokens = s.app.all_tokens(&web.scope).await?;
     let status = match &message {
         Some(Err(_)) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
@@ -65,6 +68,8 @@ async fn admin_view(
                     select #site name="site" { option value="" { (t(l, "admin-all-sites")) } @for x in &sites { option value=(x.code) { (x.code) } } }
                     button type="submit" { (t(l, "admin-add-user")) }
                 }
+                h2 { (t(l, "tokens-title")) }
+                (tokens_table(l, &web.csrf, &tokens, true, "/admin"))
             },
         ),
     ))
@@ -81,6 +86,13 @@ async fn after<T>(
     let msg = match r {
         Ok(x) => Ok(done(x)),
         Err(AppError::Forbidden) => return Err(AppError::Forbidden.into()),
+        // Say why (a weak password: zxcvbn's warning and suggestions).
+        Err(AppError::Invalid(v)) => Err(v
+            .errors
+            .iter()
+            .map(|i| issue_text(web.lang, i))
+            .collect::<Vec<_>>()
+            .join(" ")),
         Err(e) => Err(e.to_string()),
     };
     admin_view(s, web, Some(msg)).await

@@ -5,13 +5,14 @@ mod desk;
 mod identity;
 mod openapi;
 mod people;
+mod tokens;
 
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use pulang_app::domain::{EncounterForm, PersonForm};
 use pulang_app::Submission;
@@ -37,6 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{id}", post(identity::decide_review))
         .route("/stats", get(admin::stats))
         .route("/audit/verify", get(admin::audit_verify))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}", delete(tokens::revoke))
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "No such API route") })
 }
 
@@ -100,6 +103,11 @@ fn bad_json(e: JsonRejection) -> Problem {
             status
         };
     Problem::new(status, "Invalid request body").detail(e.body_text())
+}
+
+/// A query string that cannot be read: 400 as a problem (axum's own rejection is plain text).
+fn bad_query(e: axum::extract::rejection::QueryRejection) -> Problem {
+    Problem::new(StatusCode::BAD_REQUEST, "Invalid query").detail(e.body_text())
 }
 
 /// A body that was read but does not hold what it must: 422 saying what.

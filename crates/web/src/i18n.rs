@@ -149,6 +149,11 @@ mod tests {
                 .iter()
                 .map(|k| format!("group-kind-{k}")),
         );
+        keys.extend(
+            pulang_app::auth::PASSWORD_ISSUES
+                .iter()
+                .map(|c| format!("issue-{}", c.replace('_', "-"))),
+        );
         for lang in [Lang::Id, Lang::En] {
             let ids = message_ids(lang);
             for k in &keys {

@@ -25,6 +25,7 @@ mod people;
 mod problem;
 mod screening;
 mod stats;
+mod tokens;
 mod ui;
 
 use std::net::{IpAddr, SocketAddr};
@@ -53,6 +54,47 @@ pub struct WebConfig {
     /// Proxies whose `X-Forwarded-For` is believed for the client address (sign-in throttling).
     /// Empty by default: the socket's peer address is used and client headers are ignored.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Where staff reach Pulang (`https://pulang.example.org`), for links printed on paper (the
+    /// slip's QR code). From [`link_base`]; `None`: slips carry no link. Never taken from a
+    /// request's `Host` header, which the client chooses.
+    pub link_base: Option<String>,
+}
+
+/// Why a public URL was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("public URL {0:?}: {1}")]
+pub struct BadPublicUrl(String, &'static str);
+
+/// The base of printed links: `public_url` when given (an absolute `http`/`https` URL with a
+/// host and no query), else `http://<listen>` when the server listens on a loopback address
+/// only (a single desk machine), else `None` (the caller warns: slips will have no QR code).
+pub fn link_base(
+    public_url: Option<&str>,
+    listen: SocketAddr,
+) -> Result<Option<String>, BadPublicUrl> {
+    let Some(raw) = public_url.map(str::trim).filter(|u| !u.is_empty()) else {
+        return Ok(listen
+            .ip()
+            .is_loopback()
+            .then(|| format!("http://{listen}")));
+    };
+    let bad = |why| Err(BadPublicUrl(raw.to_string(), why));
+    let Ok(uri) = raw.parse::<axum::http::Uri>() else {
+        return bad("not a URL");
+    };
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return bad("must start with http:// or https://");
+    }
+    let Some(authority) = uri.authority() else {
+        return bad("needs a host name");
+    };
+    if authority.host().is_empty() || authority.as_str().contains('@') {
+        return bad("needs a host name (and no user name)");
+    }
+    if uri.query().is_some() || raw.contains('#') {
+        return bad("must not have a query or fragment");
+    }
+    Ok(Some(raw.trim_end_matches('/').to_string()))
 }
 
 #[derive(Clone)]
@@ -119,6 +161,9 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .route("/admin/sites", post(admin::admin_add_site))
         .route("/admin/users", post(admin::admin_add_user))
         .route("/admin/users/{username}/revoke", post(admin::admin_revoke))
+        .route("/account", get(tokens::account_page))
+        .route("/account/tokens", post(tokens::create_token))
+        .route("/account/tokens/{id}/revoke", post(tokens::revoke_token))
         .route("/audit", get(audit::audit_page))
         .route("/stats", get(stats::stats_page))
         .route("/static/pulang.css", get(layout::stylesheet))

@@ -130,6 +130,12 @@ const MATRIX: &[Row] = &[
     row("POST", "/admin/users",                   Other, [200,   403,   403,   403,   403,   403,   403,   303]),
     row("POST", "/admin/users/{username}/revoke",     Own,   [200,   200,   403,   403,   403,   403,   403,   303]),
     row("POST", "/admin/users/{username}/revoke",     Other, [200,   403,   403,   403,   403,   403,   403,   303]),
+    // one's own API tokens: everyone signed in; revoking another user's: who manages that user
+    // (the PNH user's for admin@PNH); any other token reads as not found
+    row("GET",  "/account",                       NA,    [200,   200,   200,   200,   200,   200,   200,   303]),
+    row("POST", "/account/tokens",                NA,    [201,   201,   201,   201,   201,   201,   201,   303]),
+    row("POST", "/account/tokens/{id}/revoke",    Own,   [303,   303,   404,   404,   404,   404,   404,   303]),
+    row("POST", "/account/tokens/{id}/revoke",    Other, [303,   404,   404,   404,   404,   404,   404,   303]),
     row("GET",  "/audit",                         NA,    [200,   200,   403,   403,   403,   403,   200,   303]),
     row("GET",  "/stats",                         NA,    [200,   200,   200,   200,   403,   200,   200,   303]),
     // API
@@ -157,6 +163,12 @@ const MATRIX: &[Row] = &[
     row("POST", "/api/v1/reviews/{id}",           Other, [200,   404,   403,   404,   403,   403,   403,   401]),
     row("GET",  "/api/v1/stats",                  NA,    [200,   200,   200,   200,   403,   200,   200,   401]),
     row("GET",  "/api/v1/audit/verify",           NA,    [200,   200,   403,   403,   403,   403,   200,   401]),
+    row("GET",  "/api/v1/tokens",                 NA,    [200,   200,   200,   200,   200,   200,   200,   401]),
+    row("GET",  "/api/v1/tokens?all=true",        NA,    [200,   200,   403,   403,   403,   403,   403,   401]),
+    // a token cannot make tokens (the matrix calls the API with bearer tokens)
+    row("POST", "/api/v1/tokens",                 NA,    [403,   403,   403,   403,   403,   403,   403,   401]),
+    row("DELETE", "/api/v1/tokens/{id}",          Own,   [204,   204,   404,   404,   404,   404,   404,   401]),
+    row("DELETE", "/api/v1/tokens/{id}",          Other, [204,   404,   404,   404,   404,   404,   404,   401]),
     // unknown routes (the fallbacks)
     row("GET",  "/no-such-page",                  NA,    [404,   404,   404,   404,   404,   404,   404,   404]),
     row("GET",  "/api/v1/no-such-route",          NA,    [404,   404,   404,   404,   404,   404,   404,   404]),
@@ -233,7 +245,18 @@ async fn build(
         _ => ("PNH", "pnh_dummy"),
     };
     let path = r.path.trim_start_matches("/api/v1");
+    // A token of the site's dummy user, fresh for each cell (a revoke uses it up).
+    let token_id = if r.path.contains("tokens/{id}") {
+        env.app
+            .create_token(&op(), dummy, "matrix", None)
+            .await
+            .expect("token")
+            .id
+    } else {
+        String::new()
+    };
     let person = match (r.target, path.split('/').nth(1).unwrap_or("")) {
+        (_, "tokens" | "account") => token_id.as_str(),
         (Other, "screenings") => env.other_screening.as_str(),
         (_, "screenings") => env.own_screening.as_str(),
         (Other, "groups") => env.other_group.as_str(),
@@ -317,6 +340,11 @@ async fn build(
             ("site", site.into()),
         ]),
         ("POST", "/people/{id}/milestones") => Some(vec![("milestone", "sheltered".into())]),
+        ("POST", "/account/tokens") => Some(vec![
+            ("label", format!("matrix {serial}")),
+            ("days", "30".into()),
+        ]),
+        ("POST", "/account/tokens/{id}/revoke") => Some(vec![]),
         ("POST", "/people/{id}/flags") => Some(vec![("flags", "interpreter".into())]),
         ("POST", "/reviews/{id}") => Some(vec![("decision", "defer".into())]),
         ("POST", "/reviews/scan")
@@ -377,6 +405,7 @@ async fn build(
             json!({"name": format!("Group {serial}"), "kind": "rescue_operation", "site": site}),
         ),
         ("POST", "/api/v1/reviews/{id}") => Some(json!({"decision": "defer"})),
+        ("POST", "/api/v1/tokens") => Some(json!({"label": format!("matrix {serial}")})),
         ("PUT", "/api/v1/people/{id}") => Some(fields_json(&person_fields)),
         _ => None,
     };

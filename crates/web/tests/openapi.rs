@@ -27,6 +27,9 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/reviews/{id}"),
     ("GET", "/stats"),
     ("GET", "/audit/verify"),
+    ("GET", "/tokens"),
+    ("POST", "/tokens"),
+    ("DELETE", "/tokens/{id}"),
 ];
 
 const METHODS: [&str; 8] = [
@@ -95,9 +98,16 @@ async fn document_is_openapi_3_1_and_matches_the_routes() {
     // …and what it serves: each answers from its handler, not the API fallback or a 405.
     let token = &env.creds(Who::GlobalAdmin).token;
     for (method, path) in API_ROUTES {
+        let fresh_token = env
+            .app
+            .create_token(&op(), "pnh_dummy", "openapi", None)
+            .await
+            .expect("token")
+            .id;
         let id = match path.split('/').nth(1) {
             Some("groups") => &env.own_group,
             Some("reviews") => &env.own_review,
+            Some("tokens") => &fresh_token,
             _ => &env.own_id,
         };
         let uri = format!("/api/v1{}", path.replace("{id}", id));
@@ -107,11 +117,27 @@ async fn document_is_openapi_3_1_and_matches_the_routes() {
                     .to_string()
             }
             ("POST", "/reviews/{id}") => serde_json::json!({"decision": "defer"}).to_string(),
+            ("POST", "/tokens") => serde_json::json!({"label": "openapi"}).to_string(),
             ("POST", _) => serde_json::json!({"full_name": OWN_NAME, "site": "PNH"}).to_string(),
             ("PUT", _) => serde_json::json!({"full_name": OWN_NAME}).to_string(),
             _ => String::new(),
         };
-        let res = env.send(bearer_json(method, &uri, token, body)).await;
+        let req = if (*method, *path) == ("POST", "/tokens") {
+            // A token cannot make tokens: this one needs the browser session.
+            let c = env.creds(Who::GlobalAdmin);
+            request(method, &uri)
+                .header(
+                    axum::http::header::COOKIE,
+                    format!("pulang_session={}", c.session),
+                )
+                .header("x-csrf-token", &c.csrf)
+                .header(axum::http::header::CONTENT_TYPE, "application/json")
+                .body(body.into())
+                .expect("request")
+        } else {
+            bearer_json(method, &uri, token, body)
+        };
+        let res = env.send(req).await;
         assert!(
             res.status.is_success(),
             "{method} {uri}: {} {}",

@@ -146,7 +146,16 @@ async fn prefill(cfg: &DataConfig, people: usize, seed: u64) -> anyhow::Result<S
     app.add_user(&op, DESK_USER, &password, Role::Registrar, None)
         .await
         .map_err(app_err)?;
-    let token = app.create_token(&op, DESK_USER).await.map_err(app_err)?;
+    let token = app
+        .create_token(
+            &op,
+            DESK_USER,
+            "load-bench",
+            Some(pulang_app::tokens::MAX_DAYS),
+        )
+        .await
+        .map_err(app_err)?
+        .secret;
     app.close().await;
 
     let (keys, _) = Keyring::load_or_create(&cfg.key_path())?;

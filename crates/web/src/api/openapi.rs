@@ -107,7 +107,7 @@ pub fn spec() -> Value {
         "info": {
             "title": "Pulang API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Registry of people received after leaving scam compounds. Authenticate with `Authorization: Bearer <token>` (from `pulang token create`) or a browser session (then send `X-CSRF-Token` on writes). Every read of a person is recorded in the audit log.",
+            "description": "Registry of people received after leaving scam compounds. Authenticate with `Authorization: Bearer <token>` (from the account page, `POST /tokens` or `pulang token create`) or a browser session (then send `X-CSRF-Token` on writes). Every read of a person is recorded in the audit log.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {"session": []}],
@@ -198,6 +198,29 @@ pub fn spec() -> Value {
             },
             "/stats": {"get": {"summary": "Counts without personal data", "responses": with(json!({"200": {"description": "OK"}}), errors(&["401", "403"]))}},
             "/audit/verify": {"get": {"summary": "Walk the audit chain", "responses": with(json!({"200": {"description": "intact, or where it breaks"}}), errors(&["401", "403"]))}},
+            "/tokens": {
+                "get": {
+                    "summary": "The caller's API tokens (never their secrets); with `all=true`, every token of the users an administrator manages. Audited",
+                    "parameters": [{"name": "all", "in": "query", "schema": {"type": "boolean", "default": false}}],
+                    "responses": with(json!({"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}}}}}}}}), errors(&["400", "401", "403"])),
+                },
+                "post": {
+                    "summary": "Create an API token (for oneself, or as an administrator for a user one manages). Needs a browser session: a token cannot create tokens. The secret is in this response only",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["label"], "properties": {
+                        "label": {"type": "string", "minLength": 1, "maxLength": pulang_app::tokens::MAX_LABEL, "pattern": "\\S", "description": "what the token is for; no control or direction-changing characters"},
+                        "days": {"type": ["integer", "null"], "minimum": 1, "maximum": pulang_app::tokens::MAX_DAYS, "default": pulang_app::tokens::DEFAULT_DAYS},
+                        "username": {"type": ["string", "null"], "description": "another user's token (administrators); default: the caller"},
+                    }, "additionalProperties": false}}}},
+                    "responses": with(json!({"201": {"description": "Created", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "id": {"type": "string"}, "secret": {"type": "string", "description": "send as `Authorization: Bearer <secret>`; shown only here"},
+                        "label": {"type": "string"}, "expires_at": {"type": "integer", "description": "Unix milliseconds"},
+                    }}}}}}), errors(&["400", "401", "403", "413", "415", "422"])),
+                },
+            },
+            "/tokens/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "delete": {"summary": "Revoke a token: one's own, or (administrators) one of a user one manages; any other reads as not found. Audited", "responses": with(json!({"204": {"description": "Revoked"}}), errors(&["401", "403", "404"]))},
+            },
             "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OK"}}}},
         },
         "components": {
@@ -222,6 +245,13 @@ pub fn spec() -> Value {
                     "sex": {"type": ["string", "null"]}, "birth": {"type": ["string", "null"]}, "age": {"type": ["integer", "null"]}, "origin_province": {"type": ["string", "null"]},
                     "probability": {"type": "number"},
                     "reasons": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "level": {"type": "string"}, "weight": {"type": "number", "description": "bits of evidence; negative when the field disagrees"}}}},
+                }},
+                "Token": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "username": {"type": "string"}, "label": {"type": "string"},
+                    "created_at": {"type": "integer", "description": "Unix milliseconds"},
+                    "expires_at": {"type": "integer", "description": "Unix milliseconds"},
+                    "last_used_at": {"type": ["integer", "null"], "description": "Unix milliseconds, recorded at most once a minute"},
+                    "expired": {"type": "boolean"},
                 }},
                 "Saved": {"type": "object", "properties": {
                     "id": {"type": "string"}, "case_number": {"type": "string"}, "site": {"type": "string"}, "version": {"type": "integer"}, "full_name": {"type": "string"},

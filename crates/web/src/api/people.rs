@@ -9,7 +9,7 @@ use pulang_app::{PersonRecord, Submission};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{invalid, opt_bool, ApiResult, Body, Registration};
+use super::{bad_query, invalid, opt_bool, ApiResult, Body, Registration};
 use crate::extract::Api;
 use crate::problem::Problem;
 use crate::AppState;
@@ -18,10 +18,6 @@ use crate::AppState;
 pub(super) const MAX_LIMIT: usize = 200;
 /// Far beyond any register; a larger offset is a mistake, not a page.
 pub(super) const MAX_OFFSET: usize = 10_000_000;
-
-fn bad_query(e: QueryRejection) -> Problem {
-    Problem::new(StatusCode::BAD_REQUEST, "Invalid query").detail(e.body_text())
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

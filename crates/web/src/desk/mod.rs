@@ -4,7 +4,7 @@
 mod groups;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup, PreEscaped};
 use pulang_app::desk::{DeskOutcome, DeskSubmission, GroupSummary};
@@ -316,22 +316,18 @@ fn qr_svg(data: &str) -> Markup {
 pub async fn slip_page(
     State(s): State<AppState>,
     web: Web,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<SlipQuery>,
 ) -> PageResult {
     let l = web.lang;
     let slip = s.app.slip(&web.scope, &id).await?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = if s.cfg.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    let url = format!("{scheme}://{host}/people/{}", slip.person_id);
+    // The configured base, never the request's Host header (a forged Host would send the
+    // phone that scans the slip elsewhere).
+    let url = s
+        .cfg
+        .link_base
+        .as_ref()
+        .map(|base| format!("{base}/people/{}", slip.person_id));
     let next = match &q.group {
         Some(g) => format!("/desk?group={}", urlencode(g)),
         None => "/desk".to_string(),
@@ -348,8 +344,10 @@ pub async fn slip_page(
             @if !slip.flags.is_empty() {
                 p.slip-flags { @for f in &slip.flags { span.flag { (t(l, &format!("flag-{f}"))) } " " } }
             }
-            div.qr aria-label=(t(l, "slip-qr")) { (qr_svg(&url)) }
-            p.hint { (t(l, "slip-qr")) }
+            @if let Some(url) = &url {
+                div.qr aria-label=(t(l, "slip-qr")) { (qr_svg(url)) }
+                p.hint { (t(l, "slip-qr")) }
+            }
         }
         div.actions.no-print {
             a.button #next-arrival href=(next) autofocus { (t(l, "desk-next")) }

@@ -4,11 +4,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use pulang_app::domain::{ArrivalRoute, PersonDetails, Validation};
-use pulang_app::{AppError, Permission, PersonRecord, Submission};
+use pulang_app::domain::{mask, ArrivalRoute, PersonDetails, Validation};
+use pulang_app::{AppError, KeepIdentifiers, Permission, PersonRecord, Submission};
 
 use crate::extract::Web;
-use crate::i18n::{t, Lang};
+use crate::i18n::{t, t1, Lang};
 use crate::ui::fields::{age_of, confirm_box, field, has_errors, matches_aside, select, FormView};
 use crate::ui::layout::today;
 use crate::ui::{html_response, page, Chrome, FormData, PageResult, Posted};
@@ -30,8 +30,17 @@ fn from_record(r: &PersonRecord) -> FormView {
         ),
         ("age", d.age.map(|a| a.to_string()).unwrap_or_default()),
         ("nationality", d.nationality.clone()),
-        ("nik", opt(&d.nik.as_ref().map(|n| n.to_string()))),
-        ("passport_no", opt(&d.passport_no)),
+        // Identifiers are shown masked, their inputs empty: left so, they are kept.
+        ("nik", String::new()),
+        (
+            "nik_current",
+            opt(&d.nik.as_ref().map(|n| mask(&n.to_string()))),
+        ),
+        ("passport_no", String::new()),
+        (
+            "passport_no_current",
+            opt(&d.passport_no.as_deref().map(mask)),
+        ),
         ("phones", d.phones.join(", ")),
         ("origin_province", opt(&d.origin_province)),
         ("origin_regency", opt(&d.origin_regency)),
@@ -55,7 +64,26 @@ fn as_sent(f: &FormData, validation: Validation) -> FormView {
     }
 }
 
-fn person_fields(l: Lang, f: &FormView) -> Markup {
+/// The identifiers an edit form masks.
+const MASKED: [&str; 2] = ["nik", "passport_no"];
+
+/// An identifier on the edit form: its input starts empty, which keeps the stored value (shown
+/// masked); a new value replaces it; the box removes it.
+fn kept_identifier(l: Lang, f: &FormView, name: &str) -> Markup {
+    let current = f.val(&format!("{name}_current"));
+    let clear = format!("{name}_clear");
+    html! {
+        (field(l, f, name, "text"))
+        @if !current.is_empty() {
+            input type="hidden" name={ (name) "_current" } value=(current);
+            p.hint data-current=(name) { (t1(l, "edit-identifier-kept", "current", current.to_string())) }
+            label.inline { input type="checkbox" name=(clear) value="yes" checked[f.has(&clear, "yes")]; " " (t(l, "edit-identifier-clear")) }
+        }
+    }
+}
+
+/// `editing`: the identifiers are masked ([`kept_identifier`]).
+fn person_fields(l: Lang, f: &FormView, editing: bool) -> Markup {
     let sexes = vec![
         ("".into(), t(l, "sex-unknown")),
         ("F".into(), t(l, "sex-F")),
@@ -73,8 +101,9 @@ fn person_fields(l: Lang, f: &FormView) -> Markup {
         }
         fieldset {
             legend { (t(l, "section-documents")) }
-            (field(l, f, "nik", "text"))
-            (field(l, f, "passport_no", "text"))
+            @for name in MASKED {
+                @if editing { (kept_identifier(l, f, name)) } @else { (field(l, f, name, "text")) }
+            }
             (field(l, f, "phones", "text"))
         }
         fieldset {
@@ -113,7 +142,7 @@ fn register_form(
                 div.desk {
                 form #register method="post" action="/people" novalidate data-matches-url="/desk/matches" {
                     input type="hidden" name="csrf" value=(web.csrf);
-                    (person_fields(l, f))
+                    (person_fields(l, f, false))
                     fieldset {
                         legend { (t(l, "section-arrival")) }
                         (select(l, f, "site", sites))
@@ -230,7 +259,7 @@ fn edit_form(web: &Web, id: &str, f: &FormView, status: StatusCode) -> Response 
                 form #edit method="post" action={ "/people/" (id) "/edit" } novalidate {
                     input type="hidden" name="csrf" value=(web.csrf);
                     input type="hidden" name="version" value=(f.val("version"));
-                    (person_fields(l, f))
+                    (person_fields(l, f, true))
                     (confirm_box(l, &f.validation))
                     button type="submit" { (t(l, "edit-submit")) }
                     " " a href={ "/people/" (id) } { (t(l, "cancel")) }
@@ -252,10 +281,19 @@ pub async fn edit_submit(
 ) -> PageResult {
     let (web, f) = (&posted.web, &posted.form);
     let version = f.opt("version").and_then(|v| v.parse().ok());
+    // An empty identifier is kept unless its box asks to remove it.
+    let kept = |name: &str| f.get(&format!("{name}_clear")).is_none();
+    let keep = KeepIdentifiers {
+        nik: kept("nik"),
+        passport_no: kept("passport_no"),
+    };
     save_or_redisplay(
         f,
         |view| edit_form(web, &id, &view, StatusCode::UNPROCESSABLE_ENTITY),
-        |sub| s.app.update_person(&web.scope, &id, version, sub),
+        |sub| {
+            s.app
+                .update_person_keeping(&web.scope, &id, version, sub, keep)
+        },
     )
     .await
 }

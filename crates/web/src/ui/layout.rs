@@ -81,7 +81,7 @@ pub fn page(c: &Chrome, title: &str, body: Markup) -> Markup {
                     @if let Some(w) = &c.user {
                         form #logout method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(w.csrf);
-                            span.user { (w.username) }
+                            a.user href="/account" title=(t(l, "account-title")) { (w.username) }
                             " "
                             button type="submit" { (t(l, "logout")) }
                         }

@@ -267,7 +267,11 @@ pub async fn setup_with(cfg: WebConfig) -> Env {
         app.add_user(&op, name, PASSWORD, role, site)
             .await
             .expect("add user");
-        let token = app.create_token(&op, name).await.expect("token");
+        let token = app
+            .create_token(&op, name, "matrix", None)
+            .await
+            .expect("token")
+            .secret;
         let s = app.login(name, PASSWORD, "127.0.0.1").await.expect("login");
         creds.push((
             who,
