@@ -83,8 +83,14 @@ pub async fn rotate_key(
         format!("the key file {}", current.path().display()),
         format!("the key file {}", next.path().display()),
     );
-    let rotated =
-        pulang_store::keys::rotate(&cfg.url(), &old, &new, (&names.0, &names.1), on_batch).await;
+    let rotated = pulang_store::keys::rotate(
+        &cfg.url(),
+        scope.username(),
+        (&old, &new),
+        (&names.0, &names.1),
+        on_batch,
+    )
+    .await;
     let (fields, events) = match rotated {
         Ok(Rotated::Done { fields, events }) => (fields, events),
         Ok(Rotated::AlreadyDone) => (0, 0),

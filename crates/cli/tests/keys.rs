@@ -101,10 +101,12 @@ fn tamper(dir: &Path, sql: &str) {
         })
 }
 
+/// The files in `dir`, but SQLite's own (`pulang.sqlite3`, its WAL and shared memory).
 fn files(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("pulang.sqlite3"))
         .collect();
     v.sort();
     v

@@ -278,6 +278,8 @@ audit_actions! {
         SessionLogout = "session.logout",
         SessionRevokeAll = "session.revoke_all",
         TokenCreate = "token.create",
+        // Every sealed field re-encrypted under a new key; the subject is the new key's id.
+        KeyRotate = "key.rotate",
         PersonCreate = "person.create",
         PersonUpdate = "person.update",
         PersonDelete = "person.delete",

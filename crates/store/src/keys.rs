@@ -14,7 +14,7 @@
 //!   last transaction switches the check value to the next key. Stores refuse to open while a
 //!   rotation is under way; on PostgreSQL an advisory lock (shared by every open store,
 //!   exclusive for the rotation) keeps a rotation from starting beside a running server.
-use pulang_domain::LookupKind;
+use pulang_domain::{AuditAction, LookupKind};
 use sqlx::{AnyConnection, AnyPool, Connection, Row};
 
 use crate::audit::head_text;
@@ -241,18 +241,19 @@ pub enum Rotated {
 const BATCH: i64 = 500;
 
 /// Re-encrypts the database at `url` from `old` to `next` (see the module's notes), continuing
-/// a rotation under way. `on_batch(part, rows)` is told of each committed batch. Nothing else
+/// a rotation under way, and records it in the audit log as done by `actor`.
+/// `on_batch(part, rows)` is told of each committed batch. Nothing else
 /// may use the database meanwhile: on PostgreSQL the rotation takes Pulang's advisory lock
 /// exclusively and stops if any store holds it; for SQLite the caller must ensure it.
 pub async fn rotate(
     url: &str,
-    old: &Keyring,
-    next: &Keyring,
+    actor: &str,
+    (old, next): (&Keyring, &Keyring),
     names: (&str, &str),
     on_batch: &(dyn Fn(&str, u64) + Sync),
 ) -> Result<Rotated, StoreError> {
     let (pool, backend) = connect(url).await?;
-    let result = rotate_on(&pool, backend, old, next, names, on_batch).await;
+    let result = rotate_on(&pool, backend, actor, (old, next), names, on_batch).await;
     pool.close().await;
     result
 }
@@ -260,8 +261,8 @@ pub async fn rotate(
 async fn rotate_on(
     pool: &AnyPool,
     backend: Backend,
-    old: &Keyring,
-    next: &Keyring,
+    actor: &str,
+    (old, next): (&Keyring, &Keyring),
     (old_name, next_name): (&str, &str),
     on_batch: &(dyn Fn(&str, u64) + Sync),
 ) -> Result<Rotated, StoreError> {
@@ -342,7 +343,7 @@ async fn rotate_on(
                 after = String::new();
             }
             None => {
-                finish(&mut tx, old, next).await?;
+                finish(&mut tx, actor, old, next).await?;
                 tx.commit().await?;
                 return Ok(Rotated::Done { fields, events });
             }
@@ -469,8 +470,13 @@ async fn reseal_events(
 }
 
 /// The last step, in one transaction: re-seal the audit head, record the next key, end the
-/// rotation.
-async fn finish(conn: &mut AnyConnection, old: &Keyring, next: &Keyring) -> Result<(), StoreError> {
+/// rotation and log it (sealed with the next key).
+async fn finish(
+    conn: &mut AnyConnection,
+    actor: &str,
+    old: &Keyring,
+    next: &Keyring,
+) -> Result<(), StoreError> {
     let head = sqlx::query("SELECT seq, hash, seal FROM audit_head WHERE id = 1")
         .fetch_one(&mut *conn)
         .await?;
@@ -498,6 +504,13 @@ async fn finish(conn: &mut AnyConnection, old: &Keyring, next: &Keyring) -> Resu
         .await?;
     sqlx::query("DELETE FROM key_rotation WHERE id = 1")
         .execute(&mut *conn)
+        .await?;
+    let key_id = next.key_id();
+    audit::WRITER_KEYS
+        .scope(
+            next.clone(),
+            audit::append(conn, actor, "*", AuditAction::KeyRotate, &key_id),
+        )
         .await?;
     Ok(())
 }

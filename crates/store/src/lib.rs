@@ -239,9 +239,16 @@ impl Store {
     /// the writer.
     pub async fn open(url: &str, keys: Keyring) -> Result<Store, StoreError> {
         let (pool, backend) = connect(url).await?;
-        let guard = keys::hold_shared(backend, &pool).await?;
-        keys::settle(&pool, &keys, "the key given").await?;
-        Store::start(pool, backend, keys, guard).await
+        let decided = async {
+            let guard = keys::hold_shared(backend, &pool).await?;
+            keys::settle(&pool, &keys, "the key given").await?;
+            Ok(guard)
+        }
+        .await;
+        match decided {
+            Ok(guard) => Store::start(pool, backend, keys, guard).await,
+            Err(e) => Err(closing(pool, e).await),
+        }
     }
 
     /// As [`Store::open`] with the key in `key_file`. Without a key file a new key is created,
@@ -253,16 +260,25 @@ impl Store {
     ) -> Result<(Store, bool), StoreError> {
         let loaded = key_file.load()?;
         let (pool, backend) = connect(url).await?;
-        let guard = keys::hold_shared(backend, &pool).await?;
-        let (keys, created) = match loaded {
-            Some(keys) => {
-                let who = format!("the key file {}", key_file.path().display());
-                keys::settle(&pool, &keys, &who).await?;
-                (keys, false)
+        let decided = async {
+            let guard = keys::hold_shared(backend, &pool).await?;
+            let (keys, created) = match loaded {
+                Some(keys) => {
+                    let who = format!("the key file {}", key_file.path().display());
+                    keys::settle(&pool, &keys, &who).await?;
+                    (keys, false)
+                }
+                None => keys::adopt_new(&pool, key_file).await?,
+            };
+            Ok((guard, keys, created))
+        }
+        .await;
+        match decided {
+            Ok((guard, keys, created)) => {
+                Ok((Store::start(pool, backend, keys, guard).await?, created))
             }
-            None => keys::adopt_new(&pool, key_file).await?,
-        };
-        Ok((Store::start(pool, backend, keys, guard).await?, created))
+            Err(e) => Err(closing(pool, e).await),
+        }
     }
 
     async fn start(
@@ -404,8 +420,16 @@ pub(crate) async fn connect(url: &str) -> Result<(AnyPool, Backend), StoreError>
         })
         .connect_with(opts)
         .await?;
-    migrations::run(backend, &pool).await?;
+    if let Err(e) = migrations::run(backend, &pool).await {
+        return Err(closing(pool, e).await);
+    }
     Ok((pool, backend))
+}
+
+/// Closes `pool` (a refused start leaves the database as it found it) and returns `e`.
+async fn closing(pool: AnyPool, e: StoreError) -> StoreError {
+    pool.close().await;
+    e
 }
 
 async fn writer_loop(

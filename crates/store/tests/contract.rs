@@ -2709,7 +2709,7 @@ async fn check_key_rotation(store: Store, raw: RawDb) {
     let names = ("the old key", "the next key");
     if matches!(raw, RawDb::Postgres { .. }) {
         // A store is open on the database: the rotation does not start.
-        match rotate(&raw.url(), &old, &next, names, &no_progress()).await {
+        match rotate(&raw.url(), "operator", (&old, &next), names, &no_progress()).await {
             Err(StoreError::InUse(_)) => {}
             other => panic!("rotation beside an open store: {other:?}"),
         }
@@ -2720,11 +2720,20 @@ async fn check_key_rotation(store: Store, raw: RawDb) {
     }
     store.close().await;
     // The wrong current key is refused before anything changes.
-    assert_wrong_key(rotate(&raw.url(), &random_keys(), &next, names, &no_progress()).await);
+    assert_wrong_key(
+        rotate(
+            &raw.url(),
+            "operator",
+            (&random_keys(), &next),
+            names,
+            &no_progress(),
+        )
+        .await,
+    );
     let events_before = raw
         .strings("SELECT hash FROM audit_events ORDER BY seq")
         .await;
-    match rotate(&raw.url(), &old, &next, names, &no_progress())
+    match rotate(&raw.url(), "operator", (&old, &next), names, &no_progress())
         .await
         .unwrap()
     {
@@ -2733,6 +2742,8 @@ async fn check_key_rotation(store: Store, raw: RawDb) {
             // history entries; 1 note; 1 screening; 1 report.
             assert_eq!(fields, 5 * 3 + 3 + 6 + 1 + 1 + 1);
             assert_eq!(events as usize, events_before.len());
+            // The rotation itself is logged, sealed with the new key.
+            assert_eq!(intact_count(&raw).await as usize, events_before.len() + 1);
         }
         other => panic!("{other:?}"),
     }
@@ -2756,7 +2767,7 @@ async fn check_key_rotation(store: Store, raw: RawDb) {
     rotated.close().await;
     // Running it again changes nothing.
     assert_eq!(
-        rotate(&raw.url(), &old, &next, names, &no_progress())
+        rotate(&raw.url(), "operator", (&old, &next), names, &no_progress())
             .await
             .unwrap(),
         Rotated::AlreadyDone
@@ -2774,7 +2785,7 @@ async fn check_key_rotation_resumes(store: Store, raw: RawDb) {
     let (o, n) = (old.clone(), next.clone());
     let crashed = tokio::spawn(async move {
         let crash = |_: &str, _: u64| panic!("crash after the first batch");
-        rotate(&url, &o, &n, names, &crash).await
+        rotate(&url, "operator", (&o, &n), names, &crash).await
     })
     .await;
     assert!(crashed.is_err_and(|e| e.is_panic()));
@@ -2795,20 +2806,27 @@ async fn check_key_rotation_resumes(store: Store, raw: RawDb) {
         }
     }
     // Continuing with another next key would lose what is re-encrypted: refused.
-    assert_wrong_key(rotate(&raw.url(), &old, &random_keys(), names, &no_progress()).await);
+    assert_wrong_key(
+        rotate(
+            &raw.url(),
+            "operator",
+            (&old, &random_keys()),
+            names,
+            &no_progress(),
+        )
+        .await,
+    );
     // Continued with the same keys, it finishes.
     let seen = std::sync::Mutex::new(Vec::new());
     let progress = |part: &str, _: u64| seen.lock().unwrap().push(part.to_string());
     // It does not begin again: the people are done; 6 history entries, a note, a screening
     // and a report are left.
+    let events = intact_count(&raw).await;
     assert_eq!(
-        rotate(&raw.url(), &old, &next, names, &progress)
+        rotate(&raw.url(), "operator", (&old, &next), names, &progress)
             .await
             .unwrap(),
-        Rotated::Done {
-            fields: 9,
-            events: intact_count(&raw).await
-        }
+        Rotated::Done { fields: 9, events }
     );
     assert_eq!(seen.lock().unwrap()[0], "person_history");
     let rotated = Store::open(&raw.url(), next.clone())
