@@ -8,8 +8,8 @@
 //! - **No key file**: a new key is made only for an empty database, and written to its file
 //!   before the database records it (a crash in between leaves a key for a still-empty
 //!   database, which the next start adopts).
-//! - **Rotation** ([`rotate`]): re-encrypts every sealed field, recomputes the blind indexes
-//!   and re-seals the audit chain under the next key, a batch per transaction that also records
+//! - **Rotation** ([`rotate`]): re-encrypts every sealed field, recomputes the blind indexes,
+//!   re-keys import row keys and re-seals the audit chain under the next key, a batch per transaction that also records
 //!   how far it has come (`key_rotation`), so a run that stops is continued by the next. The
 //!   last transaction switches the check value to the next key. Stores refuse to open while a
 //!   rotation is under way; on PostgreSQL an advisory lock (shared by every open store,
@@ -19,7 +19,7 @@ use sqlx::{AnyConnection, AnyPool, Connection, Row};
 
 use crate::audit::head_text;
 use crate::person_rows::replace_lookups;
-use crate::{audit, connect, now_ms, Backend, KeyFile, Keyring, StoreError};
+use crate::{audit, connect, now_ms, rebind, Backend, KeyFile, Keyring, StoreError};
 
 /// Every sealed column, by table; a field's ciphertext binds the row's `id` and the field's
 /// name (its column). Rotation re-encrypts exactly these.
@@ -40,6 +40,10 @@ pub const SEALED: [(&str, &[&str]); 5] = [
     ("screenings", &["input"]),
     ("import_batches", &["report"]),
 ];
+
+/// The tables whose rows belong to a person: their fields also bind the row's `person_id`
+/// (`Keyring::seal_owned`).
+const OWNED: [&str; 3] = ["person_history", "encounters", "screenings"];
 
 /// The audit events' part of a rotation, after the sealed tables.
 const AUDIT_PART: &str = "audit_events";
@@ -144,15 +148,23 @@ async fn reads_existing(pool: &AnyPool, keys: &Keyring) -> Result<bool, StoreErr
     }
     for (table, fields) in SEALED {
         let field = fields[0];
+        let owner = if OWNED.contains(&table) {
+            "person_id"
+        } else {
+            "id"
+        };
         let row = sqlx::query(&format!(
-            "SELECT id, {field} FROM {table} WHERE {field} IS NOT NULL ORDER BY id LIMIT 1"
+            "SELECT id, {owner} AS owner, {field} FROM {table} WHERE {field} IS NOT NULL ORDER BY id LIMIT 1"
         ))
         .fetch_optional(pool)
         .await?;
         if let Some(r) = row {
-            let id: String = r.try_get("id")?;
+            let (id, owner): (String, String) = (r.try_get("id")?, r.try_get("owner")?);
             let sealed: Vec<u8> = r.try_get(field)?;
-            if keys.open(&id, field, &sealed).is_err() {
+            // A person's row is bound to them, or not yet (waiting for `rebind`).
+            let opens = keys.open(&id, field, &sealed).is_ok()
+                || (OWNED.contains(&table) && keys.open_owned(&owner, &id, field, &sealed).is_ok());
+            if !opens {
                 return Ok(false);
             }
         }
@@ -304,7 +316,21 @@ async fn rotate_on(
             (part, after)
         }
         None => {
+            // An unfinished import resumes by its row keys, which the rotation changes.
+            let running = sqlx::query(
+                "SELECT id FROM import_batches WHERE status = 'running' ORDER BY id LIMIT 1",
+            )
+            .fetch_optional(pool)
+            .await?;
+            if let Some(r) = running {
+                let id: String = r.try_get("id")?;
+                return Err(StoreError::InUse(format!(
+                    "import batch {id} is unfinished: finish it (run the import again) or revert it before rotating the key"
+                )));
+            }
+            // Everything in its current form first, so that one form is re-encrypted.
             audit::seal_unsealed(pool, old).await?;
+            rebind::rebind_pending(pool, old).await?;
             sqlx::query(
                 "INSERT INTO key_rotation (id, next_check, part, after_key, started_at) \
                  VALUES (1, $1, $2, '', $3)",
@@ -367,9 +393,11 @@ async fn reseal_rows(
     next: &Keyring,
     after: &str,
 ) -> Result<(u64, Option<String>), StoreError> {
+    let owned = OWNED.contains(&table);
     let rows = sqlx::query(&format!(
-        "SELECT id, {} FROM {table} WHERE id > $1 ORDER BY id LIMIT {BATCH}",
-        cols.join(", ")
+        "SELECT id, {}, {} AS owner FROM {table} WHERE id > $1 ORDER BY id LIMIT {BATCH}",
+        cols.join(", "),
+        if owned { "person_id" } else { "id" }
     ))
     .bind(after)
     .fetch_all(&mut *conn)
@@ -387,19 +415,26 @@ async fn reseal_rows(
     let mut n = 0u64;
     let mut last = None;
     for r in &rows {
-        let id: String = r.try_get("id")?;
+        let (id, owner): (String, String) = (r.try_get("id")?, r.try_get("owner")?);
         let mut q = sqlx::query(&update);
         let mut digests = Vec::new();
         for col in cols {
             let sealed: Option<Vec<u8>> = r.try_get(*col)?;
-            let plain = sealed.map(|s| old.open(&id, col, &s)).transpose()?;
+            let plain = match sealed {
+                Some(s) if owned => Some(old.open_owned(&owner, &id, col, &s)?.into_bytes()),
+                Some(s) => Some(old.open(&id, col, &s)?),
+                None => None,
+            };
             if let Some(p) = &plain {
                 n += 1;
                 if table == "people" {
                     digests.extend(lookup_digests(next, col, p)?);
                 }
             }
-            q = q.bind(plain.map(|p| next.seal(&id, col, &p)));
+            q = q.bind(plain.map(|p| match std::str::from_utf8(&p) {
+                Ok(text) if owned => next.seal_owned(&owner, &id, col, text),
+                _ => next.seal(&id, col, &p),
+            }));
         }
         q.bind(&id).execute(&mut *conn).await?;
         if table == "people" {
@@ -505,6 +540,7 @@ async fn finish(
     sqlx::query("DELETE FROM key_rotation WHERE id = 1")
         .execute(&mut *conn)
         .await?;
+    rekey_import_rows(conn, next).await?;
     let key_id = next.key_id();
     audit::WRITER_KEYS
         .scope(
@@ -512,5 +548,25 @@ async fn finish(
             audit::append(conn, actor, "*", AuditAction::KeyRotate, &key_id),
         )
         .await?;
+    Ok(())
+}
+
+/// Import row keys are one-way (HMAC of a content digest that is not stored), so they cannot be
+/// recomputed under the next key: each is replaced by an HMAC of itself under the next key,
+/// which keeps rows distinct and stops the old key from confirming who was on a list. Lists
+/// imported before the rotation are then not recognised as imported (documented).
+async fn rekey_import_rows(conn: &mut AnyConnection, next: &Keyring) -> Result<(), StoreError> {
+    let rows = sqlx::query("SELECT site_id, row_key FROM import_rows")
+        .fetch_all(&mut *conn)
+        .await?;
+    for r in &rows {
+        let (site, key): (String, String) = (r.try_get("site_id")?, r.try_get("row_key")?);
+        sqlx::query("UPDATE import_rows SET row_key = $1 WHERE site_id = $2 AND row_key = $3")
+            .bind(next.import_row_key(&format!("rotated:{key}")))
+            .bind(&site)
+            .bind(&key)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }

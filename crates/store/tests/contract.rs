@@ -2641,6 +2641,19 @@ async fn populate(store: &Store) -> String {
         .finish_import(&operator(), &batch.id, "{\"rows\":3}")
         .await
         .unwrap();
+    // An imported row's key (as the import writes it: keyed with the key file).
+    let row_key = store.keys().import_row_key("content digest");
+    store
+        .raw_execute(&format!(
+            "INSERT INTO import_rows (site_id, row_key, batch_id, line, person_id) \
+             VALUES ({}, {}, {}, 2, {})",
+            lit(&pnh.id),
+            lit(&row_key),
+            lit(&batch.id),
+            lit(&p.id)
+        ))
+        .await
+        .unwrap();
     p.id
 }
 
@@ -2693,6 +2706,10 @@ async fn read_all(store: &Store, id: &str) {
     assert_eq!(everyone.len(), 5);
 }
 
+async fn pnh_id(store: &Store) -> String {
+    store.site_by_code("PNH").await.unwrap().expect("PNH").id
+}
+
 /// The number of audit events in the database.
 async fn intact_count(raw: &RawDb) -> u64 {
     raw.strings("SELECT hash FROM audit_events").await.len() as u64
@@ -2718,7 +2735,31 @@ async fn check_key_rotation(store: Store, raw: RawDb) {
             .await
             .is_empty());
     }
+    // An unfinished import would resume by row keys the rotation changes: refused.
+    let (running, _) = store
+        .start_import(
+            &operator(),
+            &pnh_id(&store).await,
+            "police",
+            "next.csv",
+            "def",
+        )
+        .await
+        .unwrap();
     store.close().await;
+    match rotate(&raw.url(), "operator", (&old, &next), names, &no_progress()).await {
+        Err(e @ StoreError::InUse(_)) => assert!(e.to_string().contains(&running.id), "{e}"),
+        other => panic!("rotation beside an unfinished import: {other:?}"),
+    }
+    let mut c = raw.connect().await;
+    sqlx::query(&format!(
+        "UPDATE import_batches SET status = 'complete' WHERE id = {}",
+        lit(&running.id)
+    ))
+    .execute(&mut c)
+    .await
+    .unwrap();
+    let _ = c.close().await;
     // The wrong current key is refused before anything changes.
     assert_wrong_key(
         rotate(
@@ -2752,6 +2793,11 @@ async fn check_key_rotation(store: Store, raw: RawDb) {
         .strings("SELECT next_check FROM key_rotation")
         .await
         .is_empty());
+    // The import row is still there, no longer under the old key's row key (which would let
+    // the old key confirm who was on the list).
+    let row_keys = raw.strings("SELECT row_key FROM import_rows").await;
+    assert_eq!(row_keys.len(), 1);
+    assert_ne!(row_keys[0], old.import_row_key("content digest"));
     // The old key is refused now; the new one reads everything and the chain is intact
     // (the same events, re-sealed).
     assert_wrong_key(Store::open(&raw.url(), old.clone()).await);
