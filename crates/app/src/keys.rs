@@ -112,8 +112,14 @@ pub async fn rotate_key(
     };
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let retired = cfg.data_dir.join(format!("pulang.key.retired-{stamp}"));
-    std::fs::hard_link(current.path(), &retired)
-        .map_err(|e| StoreError::KeyFile(format!("{}: {e}", retired.display())))?;
+    match std::fs::hard_link(current.path(), &retired) {
+        // A rerun within the same second that already kept this very key.
+        Err(e)
+            if e.kind() == std::io::ErrorKind::AlreadyExists
+                && std::fs::read(&retired).ok() == std::fs::read(current.path()).ok() => {}
+        Err(e) => return Err(StoreError::KeyFile(format!("{}: {e}", retired.display())).into()),
+        Ok(()) => {}
+    }
     next.rename_to(current.path())?;
     Ok(KeyRotation {
         fields,
