@@ -13,6 +13,7 @@ mod error;
 pub mod identity;
 pub mod import;
 pub mod index;
+pub mod keys;
 pub mod people;
 mod scope;
 pub mod screening;
@@ -25,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pulang_store::accounts::Site;
-use pulang_store::{Keyring, Store, StoreError};
+use pulang_store::{KeyFile, Store, StoreError};
 use tokio::sync::RwLock;
 
 pub use error::AppError;
@@ -60,6 +61,10 @@ impl DataConfig {
     pub fn key_path(&self) -> PathBuf {
         self.data_dir.join("pulang.key")
     }
+    /// The next key while `pulang key rotate` runs (see [`keys`]).
+    pub fn next_key_path(&self) -> PathBuf {
+        self.data_dir.join("pulang.key.next")
+    }
     /// The audit witness: the chain's head as last committed, outside the database.
     pub fn witness_path(&self) -> PathBuf {
         self.data_dir.join("audit.witness")
@@ -86,6 +91,9 @@ pub struct AppInner {
     /// Lists being parsed at once (see `import::parse_list`).
     pub(crate) parsers: Arc<tokio::sync::Semaphore>,
     pub(crate) sites: RwLock<Option<Vec<Site>>>,
+    /// The data directory's lock, held shared while the app is open (a key rotation takes it
+    /// exclusively).
+    _dir_lock: std::fs::File,
 }
 
 impl std::ops::Deref for App {
@@ -133,8 +141,16 @@ impl App {
             )))
         })?;
         restrict_dir(&cfg.data_dir);
-        let (keys, key_created) = Keyring::load_or_create(&cfg.key_path())?;
-        let store = Store::open(&cfg.url(), keys).await?;
+        let dir_lock = keys::lock_dir(&cfg.data_dir, false)?;
+        let (store, key_created) =
+            match Store::open_with_key_file(&cfg.url(), &KeyFile::at(&cfg.key_path())).await {
+                // The database already records the next key of a rotation whose last step
+                // (putting the key file in place) did not happen: `key rotate` finishes it.
+                Err(StoreError::WrongKey { .. }) if cfg.next_key_path().exists() => {
+                    return Err(StoreError::RotationUnderWay.into())
+                }
+                opened => opened?,
+            };
         store.keep_witness(&cfg.witness_path());
         let index = index::NameIndex::build(
             store
@@ -150,6 +166,7 @@ impl App {
                 passwords: auth::PasswordPool::for_this_machine().map_err(AppError::internal)?,
                 parsers: Arc::new(tokio::sync::Semaphore::new(2)),
                 sites: RwLock::new(None),
+                _dir_lock: dir_lock,
             }),
         };
         Ok(Opened { app, key_created })

@@ -98,6 +98,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// The key file.
+    Key {
+        #[command(subcommand)]
+        cmd: KeyCmd,
+    },
     /// Find records of the same person in a CSV file (no database), or with --register in the
     /// register (likely pairs go to the review queue).
     Dedupe {
@@ -251,6 +256,16 @@ fn utc_minute(ms: i64) -> String {
 }
 
 #[derive(Subcommand)]
+enum KeyCmd {
+    /// Re-encrypt all data under a new key and retire the old key file (stop the server
+    /// first). Run it again to finish a rotation that was interrupted.
+    Rotate {
+        #[command(flatten)]
+        data: DataOpts,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCmd {
     /// Check the hash chain; exit 0 when intact, 1 naming the first bad event otherwise.
     Verify {
@@ -288,11 +303,20 @@ fn role(s: &str) -> anyhow::Result<Role> {
 async fn open(data: &DataOpts) -> anyhow::Result<App> {
     let opened = App::open(&data.config())
         .await
-        .map_err(|e| anyhow!("cannot open the database: {e:#}"))?;
+        .map_err(|e| anyhow!("cannot open the database: {}", start_err(e)))?;
     if opened.key_created {
         eprintln!("Created a new key file at {} (mode 0600). Back it up: without it the data cannot be read.", data.config().key_path().display());
     }
     Ok(opened.app)
+}
+
+/// Why the data could not be opened, named: a wrong or missing key, a key file others can read,
+/// a newer schema, undecryptable data (the store's error, never just "internal error").
+fn start_err(e: pulang_app::AppError) -> String {
+    match e {
+        pulang_app::AppError::Internal(inner) => inner.to_string(),
+        other => other.to_string(),
+    }
 }
 
 fn app_err(e: pulang_app::AppError) -> anyhow::Error {
@@ -457,6 +481,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let t = app.revoke_token(&op, &id).await.map_err(app_err)?;
             println!("Revoked token {} of {} ({})", t.id, t.username, t.label);
             app.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Key {
+            cmd: KeyCmd::Rotate { data },
+        } => {
+            let cfg = data.config();
+            let bar = indicatif::ProgressBar::new_spinner();
+            if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            }
+            let progress = |part: &str, done: u64| {
+                bar.set_message(format!("{part}: {done} fields and seals re-encrypted"));
+                bar.tick();
+            };
+            let r = pulang_app::keys::rotate_key(&op, &cfg, &progress)
+                .await
+                .map_err(|e| anyhow!("key rotation stopped: {}", start_err(e)))?;
+            bar.finish_and_clear();
+            println!(
+                "Key rotated: {} fields re-encrypted and {} audit seals renewed in this run.",
+                r.fields, r.events
+            );
+            println!(
+                "The new key is {}: back it up now. The old key is {}: keep it as long as you keep backups made before now (they need it), then destroy it.",
+                r.key_file.display(),
+                r.retired.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Audit {

@@ -280,6 +280,8 @@ audit_actions! {
         TokenCreate = "token.create",
         TokenList = "token.list",
         TokenRevoke = "token.revoke",
+        // Every sealed field re-encrypted under a new key; the subject is the new key's id.
+        KeyRotate = "key.rotate",
         PersonCreate = "person.create",
         PersonUpdate = "person.update",
         PersonDelete = "person.delete",

@@ -36,7 +36,7 @@ tokio::task_local! {
 }
 
 /// What the head's seal covers.
-fn head_text(seq: i64, hash: &str) -> String {
+pub(crate) fn head_text(seq: i64, hash: &str) -> String {
     format!("head:{seq}:{hash}")
 }
 

@@ -9,10 +9,11 @@
 //! (`record id | field name | person id`): changing the row's `person_id` in the database makes
 //! it fail to open instead of showing one person's story under another.
 //!
-//! A third sub-key keys import row keys ([`Keyring::import_row_key`]), a fourth the audit seals.
+//! A third sub-key keys import row keys ([`Keyring::import_row_key`]), a fourth the audit seals, a fifth the key check
+//! value the database keeps (see `keys.rs`), which tells a matching key from another one.
 use pulang_domain::LookupKind;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -31,6 +32,7 @@ pub struct Keyring {
     index_key: [u8; 32],
     audit_key: [u8; 32],
     row_key: [u8; 32],
+    check_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Keyring {
@@ -54,49 +56,32 @@ impl Keyring {
         let mut row = [0u8; 32];
         hk.expand(b"import-row-key", &mut row)
             .expect("32 bytes is a valid HKDF length");
+        let mut check = [0u8; 32];
+        hk.expand(b"key-check", &mut check)
+            .expect("32 bytes is a valid HKDF length");
         Keyring {
             cipher: XChaCha20Poly1305::new(&enc.into()),
             index_key: idx,
             audit_key: audit,
             row_key: row,
+            check_key: check,
         }
     }
 
-    /// Loads the key file, creating it (mode 0600) when absent. Returns whether it was created.
-    pub fn load_or_create(path: &Path) -> Result<(Keyring, bool), StoreError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let bytes = hex::decode(text.trim())
-                    .map_err(|_| StoreError::KeyFile(format!("{} is not hex", path.display())))?;
-                let master: [u8; 32] = bytes.try_into().map_err(|_| {
-                    StoreError::KeyFile(format!("{} must hold 32 bytes", path.display()))
-                })?;
-                Ok((Keyring::from_master(&master), false))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut master = [0u8; 32];
-                rand::rngs::OsRng.fill_bytes(&mut master);
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| StoreError::KeyFile(format!("{}: {e}", dir.display())))?;
-                }
-                let mut opts = std::fs::OpenOptions::new();
-                opts.write(true).create_new(true);
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::OpenOptionsExt;
-                    opts.mode(0o600);
-                }
-                let mut f = opts
-                    .open(path)
-                    .map_err(|e| StoreError::KeyFile(format!("{}: {e}", path.display())))?;
-                writeln!(f, "{}", hex::encode(master))
-                    .and_then(|_| f.sync_all())
-                    .map_err(|e| StoreError::KeyFile(format!("{}: {e}", path.display())))?;
-                Ok((Keyring::from_master(&master), true))
-            }
-            Err(e) => Err(StoreError::KeyFile(format!("{}: {e}", path.display()))),
-        }
+    /// The key check value: HMAC-SHA256 of a fixed label under a sub-key of its own. The
+    /// database keeps it to recognise its key; it reveals nothing that helps to guess the key
+    /// (unlike a plain hash of the key, it cannot be tested without the HKDF and HMAC per guess
+    /// of 256 bits).
+    pub fn check_value(&self) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.check_key)
+            .expect("HMAC accepts any key length");
+        mac.update(b"pulang key check v1");
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// A short name of the key for operators (the start of the check value).
+    pub fn key_id(&self) -> String {
+        self.check_value()[..16].to_string()
     }
 
     /// `record id | field`, and `| owner` for a row that belongs to a person. Field names never
@@ -244,6 +229,113 @@ pub(crate) fn open_listed(
     }
 }
 
+/// A key file: 32 bytes in hex, readable by its owner only.
+#[derive(Debug, Clone)]
+pub struct KeyFile {
+    path: PathBuf,
+}
+
+impl KeyFile {
+    pub fn at(path: &Path) -> KeyFile {
+        KeyFile {
+            path: path.to_path_buf(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::KeyFile(format!("{}: {e}", self.path.display()))
+    }
+
+    /// The key in the file, or `None` when there is no file. A file that other users may read
+    /// or write is refused: the key is the only protection of the data at rest.
+    pub fn load(&self) -> Result<Option<Keyring>, StoreError> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.err(e)),
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&self.path)
+                .map_err(|e| self.err(e))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                return Err(StoreError::KeyFileExposed {
+                    key_file: self.path.display().to_string(),
+                    mode: mode & 0o777,
+                });
+            }
+        }
+        let bytes = hex::decode(text.trim()).map_err(|_| self.err("is not hex"))?;
+        let master: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| self.err("must hold 32 bytes"))?;
+        Ok(Some(Keyring::from_master(&master)))
+    }
+
+    /// Writes a new random key to the file (mode 0600, synced), which must not exist. The file
+    /// appears whole or not at all: it is written under a temporary name and linked into place,
+    /// so another process never reads half a key.
+    pub fn create(&self) -> Result<Keyring, StoreError> {
+        let mut master = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut master);
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| self.err(e))?;
+        let tmp = self
+            .path
+            .with_extension(format!("tmp-{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let written = opts
+            .open(&tmp)
+            .and_then(|mut f| {
+                writeln!(f, "{}", hex::encode(master))?;
+                f.sync_all()
+            })
+            .and_then(|_| std::fs::hard_link(&tmp, &self.path));
+        let _ = std::fs::remove_file(&tmp);
+        written.map_err(|e| self.err(e))?;
+        sync_dir(&dir);
+        Ok(Keyring::from_master(&master))
+    }
+
+    /// Removes a key file this process created and did not use.
+    pub fn remove(&self) -> Result<(), StoreError> {
+        std::fs::remove_file(&self.path).map_err(|e| self.err(e))
+    }
+
+    /// Renames the file (within its directory), synced.
+    pub fn rename_to(&self, to: &Path) -> Result<(), StoreError> {
+        std::fs::rename(&self.path, to).map_err(|e| self.err(e))?;
+        if let Some(dir) = to.parent() {
+            sync_dir(dir);
+        }
+        Ok(())
+    }
+}
+
+/// Makes a directory's entries durable (a new or renamed file survives a power cut).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,19 +415,58 @@ mod tests {
     fn key_file_created_private_and_reloaded() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("sub/pulang.key");
-        let (k1, created) = Keyring::load_or_create(&p).unwrap();
-        assert!(created);
+        let f = KeyFile::at(&p);
+        assert!(f.load().unwrap().is_none());
+        let k1 = f.create().unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&p).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let (k2, created) = Keyring::load_or_create(&p).unwrap();
-        assert!(!created);
+        let k2 = f.load().unwrap().expect("the key just written");
         assert_eq!(
             k1.blind_index(LookupKind::Passport, "y"),
             k2.blind_index(LookupKind::Passport, "y")
         );
+        assert_eq!(k1.check_value(), k2.check_value());
+        // Never over an existing key.
+        assert!(matches!(f.create(), Err(StoreError::KeyFile(_))));
+        assert_eq!(f.load().unwrap().unwrap().check_value(), k1.check_value());
+        assert_eq!(std::fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_file_readable_by_others_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pulang.key");
+        KeyFile::at(&p).create().unwrap();
+        for mode in [0o644, 0o640, 0o604, 0o620, 0o602] {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+            match KeyFile::at(&p).load() {
+                Err(e @ StoreError::KeyFileExposed { .. }) => {
+                    let msg = e.to_string();
+                    assert!(
+                        msg.contains("chmod 600") && msg.contains("pulang.key"),
+                        "{msg}"
+                    );
+                }
+                other => panic!("mode {mode:o}: {other:?}"),
+            }
+        }
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(KeyFile::at(&p).load().unwrap().is_some());
+    }
+
+    #[test]
+    fn check_value_tells_keys_apart_and_is_not_a_sub_key() {
+        let a = ring();
+        let b = Keyring::from_master(&[8u8; 32]);
+        assert_eq!(a.check_value(), ring().check_value());
+        assert_ne!(a.check_value(), b.check_value());
+        assert_ne!(a.check_value(), a.audit_seal("pulang key check v1"));
+        assert!(a.check_value().starts_with(&a.key_id()));
     }
 }

@@ -17,6 +17,7 @@ pub mod accounts;
 pub mod arrivals;
 pub mod identity;
 pub mod imports;
+pub mod keys;
 mod migrations;
 pub mod people;
 pub mod screenings;
@@ -41,7 +42,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
 
-pub use crypto::Keyring;
+pub use crypto::{KeyFile, Keyring};
 pub use sql::date_str;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +53,25 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("key file: {0}")]
     KeyFile(String),
+    /// The key does not match the database's key check value (or, where none is recorded
+    /// yet, cannot decrypt the data already stored).
+    #[error("{key} does not match this database (key check failed: {detail}); use the key file of this database from your key backup")]
+    WrongKey { key: String, detail: String },
+    /// There is no key file but the database already holds data (or a key check value).
+    #[error("the database holds data encrypted under another key, but the key file {key_file} is missing: restore it from your key backup (no new key was written)")]
+    KeyMissing { key_file: String },
+    #[error("the key file {key_file} may be read or written by other users (mode {mode:03o}): run `chmod 600 {key_file}` (and check who could have copied it)")]
+    KeyFileExposed { key_file: String, mode: u32 },
+    /// The database was migrated by a newer release.
+    #[error("the database's schema is version {found}, newer than this release of pulang knows (up to {known}): run the release that upgraded it")]
+    SchemaNewer { found: i64, known: i64 },
+    #[error(
+        "a key rotation is under way: finish it with `pulang key rotate` before starting pulang"
+    )]
+    RotationUnderWay,
+    /// Something else holds the database (a server, another command) where only one may.
+    #[error("{0}")]
+    InUse(String),
     #[error("could not decrypt field {0}: wrong key or tampered data")]
     Decrypt(String),
     #[error("not found")]
@@ -197,6 +217,9 @@ struct Inner {
     keys: Keyring,
     writer: mpsc::Sender<Job>,
     witness: WitnessSlot,
+    /// PostgreSQL: the connection holding this store's shared advisory lock, which keeps a
+    /// key rotation from starting while the store is open (see `keys`).
+    guard: Mutex<Option<AnyConnection>>,
 }
 
 /// The audit witness, once the application names its file (shared with the writer).
@@ -211,38 +234,59 @@ pub struct Store {
 const MAX_BATCH: usize = 128;
 
 impl Store {
-    /// Connects, applies the backend's migrations and starts the writer.
+    /// Connects, applies the backend's migrations, checks that `keys` is this database's key
+    /// (adopting it if the database has none yet and it can read what is stored) and starts
+    /// the writer.
     pub async fn open(url: &str, keys: Keyring) -> Result<Store, StoreError> {
-        sqlx::any::install_default_drivers();
-        let backend = Backend::from_url(url)?;
-        let opts: AnyConnectOptions = url
-            .parse::<AnyConnectOptions>()?
-            .log_statements(tracing::log::LevelFilter::Trace)
-            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(2));
-        let pool = AnyPoolOptions::new()
-            .max_connections(match backend {
-                Backend::Sqlite => 4,
-                Backend::Postgres => 8,
-            })
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // A 64 MiB page cache per connection (the default is 2 MiB): a
-                        // million people's look-up indexes take random inserts, which a
-                        // small cache turns into page reads (import writes 12 % faster).
-                        conn.execute(
-                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                             PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
-                             PRAGMA cache_size=-65536;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(opts)
-            .await?;
-        migrations::migrator(backend).await?.run(&pool).await?;
+        let (pool, backend) = connect(url).await?;
+        let decided = async {
+            let guard = keys::hold_shared(backend, &pool).await?;
+            keys::settle(&pool, &keys, "the key given").await?;
+            Ok(guard)
+        }
+        .await;
+        match decided {
+            Ok(guard) => Store::start(pool, backend, keys, guard).await,
+            Err(e) => Err(closing(pool, e).await),
+        }
+    }
+
+    /// As [`Store::open`] with the key in `key_file`. Without a key file a new key is created,
+    /// but only for an empty database: never beside data under another key. Returns whether
+    /// the key was created.
+    pub async fn open_with_key_file(
+        url: &str,
+        key_file: &KeyFile,
+    ) -> Result<(Store, bool), StoreError> {
+        let loaded = key_file.load()?;
+        let (pool, backend) = connect(url).await?;
+        let decided = async {
+            let guard = keys::hold_shared(backend, &pool).await?;
+            let (keys, created) = match loaded {
+                Some(keys) => {
+                    let who = format!("the key file {}", key_file.path().display());
+                    keys::settle(&pool, &keys, &who).await?;
+                    (keys, false)
+                }
+                None => keys::adopt_new(&pool, key_file).await?,
+            };
+            Ok((guard, keys, created))
+        }
+        .await;
+        match decided {
+            Ok((guard, keys, created)) => {
+                Ok((Store::start(pool, backend, keys, guard).await?, created))
+            }
+            Err(e) => Err(closing(pool, e).await),
+        }
+    }
+
+    async fn start(
+        pool: AnyPool,
+        backend: Backend,
+        keys: Keyring,
+        guard: Option<AnyConnection>,
+    ) -> Result<Store, StoreError> {
         audit::seal_unsealed(&pool, &keys).await?;
         rebind::rebind_pending(&pool, &keys).await?;
         let (tx, rx) = mpsc::channel::<Job>(4096);
@@ -261,6 +305,7 @@ impl Store {
                 keys,
                 writer: tx,
                 witness,
+                guard: Mutex::new(guard),
             }),
         })
     }
@@ -337,7 +382,54 @@ impl Store {
     /// Stops accepting writes and waits for queued ones to commit.
     pub async fn close(&self) {
         self.inner.pool.close().await;
+        let guard = self.inner.guard.lock().ok().and_then(|mut g| g.take());
+        if let Some(c) = guard {
+            let _ = sqlx::Connection::close(c).await;
+        }
     }
+}
+
+/// Connects to `url` and applies the migrations.
+pub(crate) async fn connect(url: &str) -> Result<(AnyPool, Backend), StoreError> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::from_url(url)?;
+    let opts: AnyConnectOptions = url
+        .parse::<AnyConnectOptions>()?
+        .log_statements(tracing::log::LevelFilter::Trace)
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(2));
+    let pool = AnyPoolOptions::new()
+        .max_connections(match backend {
+            Backend::Sqlite => 4,
+            Backend::Postgres => 8,
+        })
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // A 64 MiB page cache per connection (the default is 2 MiB): a
+                    // million people's look-up indexes take random inserts, which a
+                    // small cache turns into page reads (import writes 12 % faster).
+                    conn.execute(
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                         PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
+                         PRAGMA cache_size=-65536;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(opts)
+        .await?;
+    if let Err(e) = migrations::run(backend, &pool).await {
+        return Err(closing(pool, e).await);
+    }
+    Ok((pool, backend))
+}
+
+/// Closes `pool` (a refused start leaves the database as it found it) and returns `e`.
+async fn closing(pool: AnyPool, e: StoreError) -> StoreError {
+    pool.close().await;
+    e
 }
 
 async fn writer_loop(

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use futures_util::future::BoxFuture;
 use sqlx::error::BoxDynError;
-use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::migrate::{MigrateError, Migration, MigrationSource, MigrationType, Migrator};
 
 use crate::{Backend, StoreError};
 
@@ -87,9 +87,17 @@ fn migrations(backend: Backend) -> Result<Vec<Migration>, BoxDynError> {
         .collect()
 }
 
-/// The migrator for `backend`.
-pub(crate) async fn migrator(backend: Backend) -> Result<Migrator, StoreError> {
-    Ok(Migrator::new(Tree(backend)).await?)
+/// Applies `backend`'s migrations. A database migrated by a newer release (it records a
+/// migration this binary does not have) is named as such.
+pub(crate) async fn run(backend: Backend, pool: &sqlx::AnyPool) -> Result<(), StoreError> {
+    let migrator = Migrator::new(Tree(backend)).await?;
+    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    match migrator.run(pool).await {
+        Err(MigrateError::VersionMissing(found)) if found > known => {
+            Err(StoreError::SchemaNewer { found, known })
+        }
+        other => Ok(other?),
+    }
 }
 
 #[cfg(test)]
@@ -114,6 +122,7 @@ mod tests {
             (3, "d281e32b9785a920ca2c3e8118ebc31e3ee6edd5feed73f1662f1959f73f3fdcde366e09a40ce52ea203423884ed8d21", "516adb231aac5f643413a152dae90d664224108c6341186417da9dc9b45a6ee19bbdf288aff8ab435ca22f9afbcf2883"),
             (4, "e1bb24edd5be86252d8b3faa84e029486ca8137d406043bf4c3bb670653117e329f99ef6e28301b2f4146c2e6306d8a3", "abbaddc9c44a0e00182b98f2eb8db9b22e69986a4c759dbc902e4b240153bfb6d1bf502cfcd7cbdc8943b7eee39c7d6f"),
             (5, "d21a9f29e8f0b0a884b728637bfe7155e41300da4694a64eb59f5c4e309c2d2cba22ee80f6a43c5788759bbd432fc8ad", "d21a9f29e8f0b0a884b728637bfe7155e41300da4694a64eb59f5c4e309c2d2cba22ee80f6a43c5788759bbd432fc8ad"),
+            (7, "60e08ea5c65114b5da39e8db070a8bd134409b527c9f6a220e3eb1fbb59b6000308085538bbc53c980b3c8c13cd58d97", "5786c41dc0b0f34e5535d060f041e6e69df7aa3e140e7201dc7c61ad263384edfed7813c881ef049073ca3166cfcccde"),
             (8, "fd2988c3ef67361321dfa0dc80222f121fdec07190085671f9e731c2c5d1bb1b116325be258e569eee2383481e986b87", "fd2988c3ef67361321dfa0dc80222f121fdec07190085671f9e731c2c5d1bb1b116325be258e569eee2383481e986b87"),
             (9, "9770411ac0739f9589b28d566c3d887417c4fbc46d9667dd421d7cd9096dd9a299b9b667b54f79dc9d4bd238dd91d7d5", "dd16a4b5c7c4dc87cfc6f7d739836c5385222ed5069d34b230bd07ffa9181d153002f7265eb87019c6b67817da9b65d2"),
         ];

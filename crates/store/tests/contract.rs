@@ -24,7 +24,10 @@ use sqlx::Connection;
 use time::macros::date;
 use time::Date;
 
-use common::{run_pg, run_sqlite, RawDb};
+use common::{random_keys, run_bare, run_pg, run_sqlite, RawDb};
+use pulang_store::keys::{rotate, Rotated, SEALED};
+use pulang_store::KeyFile;
+use pulang_testkit::Backend as TestBackend;
 
 /// One check, two tests: `$sqlite` on SQLite and `$pg` on PostgreSQL.
 macro_rules! contract {
@@ -69,6 +72,34 @@ contract! {
     check_arrivals => sqlite_arrivals, pg_arrivals;
     check_import_revert => sqlite_import_revert, pg_import_revert;
     check_tokens => sqlite_tokens, pg_tokens;
+    check_key_mismatch_refused => sqlite_key_mismatch_refused, pg_key_mismatch_refused;
+    check_key_rotation => sqlite_key_rotation, pg_key_rotation;
+    check_key_rotation_resumes => sqlite_key_rotation_resumes, pg_key_rotation_resumes;
+    check_sealed_columns_all_rotated => sqlite_sealed_columns_all_rotated, pg_sealed_columns_all_rotated;
+}
+
+/// As `contract!`, for checks of a fresh database that no store has opened yet.
+macro_rules! contract_bare {
+    ($($check:ident => $sqlite:ident, $pg:ident;)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $sqlite() {
+                run_bare(TestBackend::Sqlite, $check).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $pg() {
+                run_bare(TestBackend::Postgres, $check).await;
+            }
+        )*
+    };
+}
+
+contract_bare! {
+    check_first_start_creates_key => sqlite_first_start_creates_key, pg_first_start_creates_key;
+    check_key_missing_with_data_refused => sqlite_key_missing_with_data_refused, pg_key_missing_with_data_refused;
+    check_concurrent_first_starts => sqlite_concurrent_first_starts, pg_concurrent_first_starts;
+    check_upgraded_database_adopts_only_its_key => sqlite_upgraded_database_adopts_only_its_key, pg_upgraded_database_adopts_only_its_key;
+    check_newer_schema_named => sqlite_newer_schema_named, pg_newer_schema_named;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2404,4 +2435,561 @@ async fn check_import_revert(store: Store, raw: RawDb) {
         AuditAction::PersonDelete.name()
     );
     intact(&store).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The key check and key rotation
+// ---------------------------------------------------------------------------------------------
+
+/// The check value the database records, if any.
+async fn recorded_check(raw: &RawDb) -> Vec<String> {
+    raw.strings("SELECT check_value FROM key_check").await
+}
+
+#[track_caller]
+fn assert_wrong_key<T>(r: Result<T, StoreError>) -> String {
+    match r {
+        Err(e @ StoreError::WrongKey { .. }) => {
+            let msg = e.to_string();
+            assert!(
+                msg.contains("does not match this database (key check failed"),
+                "{msg}"
+            );
+            msg
+        }
+        Err(e) => panic!("expected WrongKey, got {e:?}"),
+        Ok(_) => panic!("expected WrongKey, the store opened"),
+    }
+}
+
+async fn check_key_mismatch_refused(store: Store, raw: RawDb) {
+    let pnh = add_site(&store, "PNH").await;
+    register(&store, &pnh, siti(), date!(2025 - 02 - 02)).await;
+    assert_eq!(recorded_check(&raw).await, vec![store.keys().check_value()]);
+    let other = random_keys();
+    let msg = assert_wrong_key(Store::open(&raw.url(), other.clone()).await);
+    assert!(
+        msg.contains(&store.keys().key_id()) && msg.contains(&other.key_id()),
+        "{msg}"
+    );
+    // Refused before anything was written: the database still records its own key, and it
+    // still opens with it.
+    assert_eq!(recorded_check(&raw).await, vec![store.keys().check_value()]);
+    let again = Store::open(&raw.url(), store.keys().clone())
+        .await
+        .expect("its own key");
+    assert_eq!(again.person_count().await.unwrap(), 1);
+    again.close().await;
+}
+
+async fn check_first_start_creates_key(raw: RawDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = KeyFile::at(&dir.path().join("pulang.key"));
+    let (store, created) = Store::open_with_key_file(&raw.url(), &file)
+        .await
+        .expect("first start");
+    assert!(created);
+    let written = file.load().unwrap().expect("the key file is written");
+    assert_eq!(written.check_value(), store.keys().check_value());
+    assert_eq!(recorded_check(&raw).await, vec![written.check_value()]);
+    assert_eq!(
+        raw.strings("SELECT key_id FROM key_check").await,
+        vec![written.key_id()]
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(file.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    store.close().await;
+    let (again, created) = Store::open_with_key_file(&raw.url(), &file)
+        .await
+        .expect("second start");
+    assert!(!created);
+    assert_eq!(again.keys().check_value(), written.check_value());
+    again.close().await;
+}
+
+async fn check_key_missing_with_data_refused(raw: RawDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = KeyFile::at(&dir.path().join("pulang.key"));
+    let (store, _) = Store::open_with_key_file(&raw.url(), &file).await.unwrap();
+    let pnh = add_site(&store, "PNH").await;
+    register(&store, &pnh, siti(), date!(2025 - 02 - 02)).await;
+    store.close().await;
+    let check = recorded_check(&raw).await;
+
+    // The key file is lost (or this is another machine's empty data directory).
+    for lost in [
+        dir.path().to_path_buf(),
+        tempfile::tempdir().unwrap().keep(),
+    ] {
+        let path = lost.join("pulang.key");
+        let _ = std::fs::remove_file(&path);
+        match Store::open_with_key_file(&raw.url(), &KeyFile::at(&path)).await {
+            Err(e @ StoreError::KeyMissing { .. }) => {
+                let msg = e.to_string();
+                assert!(msg.contains(&path.display().to_string()), "{msg}");
+                assert!(msg.contains("restore it from your key backup"), "{msg}");
+            }
+            Err(e) => panic!("expected KeyMissing, got {e:?}"),
+            Ok(_) => panic!("a new key was made beside existing data"),
+        }
+        assert!(
+            !path.exists(),
+            "no key file may be written beside existing data"
+        );
+        assert_eq!(
+            std::fs::read_dir(&lost).unwrap().count(),
+            0,
+            "nothing left behind"
+        );
+        assert_eq!(recorded_check(&raw).await, check);
+    }
+}
+
+/// Two first starts at once on one empty database, with different key files (two data
+/// directories on one PostgreSQL): exactly one adopts its key; the other refuses and leaves no
+/// key file.
+async fn check_concurrent_first_starts(raw: RawDb) {
+    if let RawDb::Sqlite { .. } = raw {
+        // sqlx does not lock SQLite's migrations against another process: start from a
+        // migrated database with no key recorded (PostgreSQL races from nothing).
+        Store::open(&raw.url(), random_keys())
+            .await
+            .unwrap()
+            .close()
+            .await;
+        let mut c = raw.connect().await;
+        sqlx::query("DELETE FROM key_check")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        let _ = c.close().await;
+    }
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (fa, fb) = (
+        KeyFile::at(&a.path().join("pulang.key")),
+        KeyFile::at(&b.path().join("pulang.key")),
+    );
+    let (url_a, url_b) = (raw.url(), raw.url());
+    let (fa2, fb2) = (fa.clone(), fb.clone());
+    let ta = tokio::spawn(async move { Store::open_with_key_file(&url_a, &fa2).await });
+    let tb = tokio::spawn(async move { Store::open_with_key_file(&url_b, &fb2).await });
+    let (ra, rb) = (ta.await.unwrap(), tb.await.unwrap());
+    let (winner, loser_file, loser) = match (ra, rb) {
+        (Ok((s, true)), Err(e)) => (s, fb, e),
+        (Err(e), Ok((s, true))) => (s, fa, e),
+        (ra, rb) => panic!(
+            "exactly one start should win: {:?} / {:?}",
+            ra.map(|(_, c)| c),
+            rb.map(|(_, c)| c)
+        ),
+    };
+    assert!(
+        matches!(
+            loser,
+            StoreError::KeyMissing { .. } | StoreError::WrongKey { .. }
+        ),
+        "{loser:?}"
+    );
+    assert!(!loser_file.path().exists(), "the loser leaves no key file");
+    assert_eq!(
+        recorded_check(&raw).await,
+        vec![winner.keys().check_value()]
+    );
+    // The loser's directory stays refused; the winner writes and reads.
+    assert!(matches!(
+        Store::open_with_key_file(&raw.url(), &loser_file).await,
+        Err(StoreError::KeyMissing { .. })
+    ));
+    let pnh = add_site(&winner, "PNH").await;
+    let p = register(&winner, &pnh, siti(), date!(2025 - 02 - 02)).await;
+    assert_eq!(
+        winner
+            .read_person(
+                &operator(),
+                &SiteFilter::All,
+                &p.id,
+                AuditAction::PersonRead
+            )
+            .await
+            .unwrap()
+            .details,
+        siti()
+    );
+    winner.close().await;
+}
+
+/// A database from before the key check (no check value) adopts the key it is opened with
+/// only if that key reads what it holds.
+async fn check_upgraded_database_adopts_only_its_key(raw: RawDb) {
+    let keys = random_keys();
+    let store = Store::open(&raw.url(), keys.clone()).await.unwrap();
+    // Only an audit event first (a site), then a person.
+    add_site(&store, "BKK").await;
+    store.close().await;
+    let forget = || async {
+        let mut c = raw.connect().await;
+        sqlx::query("DELETE FROM key_check")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        let _ = c.close().await;
+    };
+    forget().await;
+    let msg = assert_wrong_key(Store::open(&raw.url(), random_keys()).await);
+    assert!(msg.contains("cannot decrypt"), "{msg}");
+    assert!(recorded_check(&raw).await.is_empty(), "nothing adopted");
+
+    let store = Store::open(&raw.url(), keys.clone())
+        .await
+        .expect("its own key");
+    let pnh = add_site(&store, "PNH").await;
+    register(&store, &pnh, siti(), date!(2025 - 02 - 02)).await;
+    store.close().await;
+    forget().await;
+    // A key that cannot open the person's sealed fields (nor the audit seals) is refused.
+    assert_wrong_key(Store::open(&raw.url(), random_keys()).await);
+    assert!(recorded_check(&raw).await.is_empty(), "nothing adopted");
+    let store = Store::open(&raw.url(), keys.clone())
+        .await
+        .expect("its own key");
+    assert_eq!(recorded_check(&raw).await, vec![keys.check_value()]);
+    assert_eq!(intact(&store).await, 3);
+    store.close().await;
+}
+
+async fn check_newer_schema_named(raw: RawDb) {
+    Store::open(&raw.url(), random_keys())
+        .await
+        .unwrap()
+        .close()
+        .await;
+    let checksum = match raw {
+        RawDb::Sqlite { .. } => "X'00'",
+        RawDb::Postgres { .. } => "'\\x00'::bytea",
+    };
+    let mut c = raw.connect().await;
+    sqlx::query(&format!(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', TRUE, {checksum}, 0)"
+    ))
+    .execute(&mut c)
+    .await
+    .unwrap();
+    let _ = c.close().await;
+    match Store::open(&raw.url(), random_keys()).await {
+        Err(e @ StoreError::SchemaNewer { found: 9999, known }) => {
+            assert!(known >= 7);
+            assert!(e.to_string().contains("newer than this release"), "{e}");
+        }
+        Err(e) => panic!("expected SchemaNewer, got {e:?}"),
+        Ok(_) => panic!("opened a database with a newer schema"),
+    }
+}
+
+/// Everything a key protects: a person with identifiers, their history, an arrival note, a
+/// screening and an import report. Returns the person's id.
+async fn populate(store: &Store) -> String {
+    let pnh = add_site(store, "PNH").await;
+    let mut e = arrival(&pnh, date!(2025 - 02 - 02));
+    e.notes = Some("arrived with an injured hand".into());
+    let p = store
+        .register_person(&operator(), &pnh, siti(), e)
+        .await
+        .unwrap();
+    let mut d2 = siti();
+    d2.phones.push("+855987654321".into());
+    store
+        .update_person(&worker(), &SiteFilter::All, &p.id, Some(1), d2)
+        .await
+        .unwrap();
+    for n in 0..4 {
+        register(
+            store,
+            &pnh,
+            person(&format!("Orang {n}")),
+            date!(2025 - 02 - 03),
+        )
+        .await;
+    }
+    store
+        .start_screening(
+            &worker(),
+            &SiteFilter::All,
+            &p.id,
+            None,
+            "v1",
+            "{\"q1\":\"yes\"}",
+            "{}",
+        )
+        .await
+        .unwrap();
+    let (batch, _) = store
+        .start_import(&operator(), &pnh.id, "police", "list.csv", "abc")
+        .await
+        .unwrap();
+    store
+        .finish_import(&operator(), &batch.id, "{\"rows\":3}")
+        .await
+        .unwrap();
+    // An imported row's key (as the import writes it: keyed with the key file).
+    let row_key = store.keys().import_row_key("content digest");
+    store
+        .raw_execute(&format!(
+            "INSERT INTO import_rows (site_id, row_key, batch_id, line, person_id) \
+             VALUES ({}, {}, {}, 2, {})",
+            lit(&pnh.id),
+            lit(&row_key),
+            lit(&batch.id),
+            lit(&p.id)
+        ))
+        .await
+        .unwrap();
+    p.id
+}
+
+/// Reads back everything [`populate`] wrote, through `store`'s key.
+async fn read_all(store: &Store, id: &str) {
+    let all = SiteFilter::All;
+    let mut expected = siti();
+    expected.phones.push("+855987654321".into());
+    let p = store
+        .read_person(&operator(), &all, id, AuditAction::PersonRead)
+        .await
+        .expect("the person reads");
+    assert_eq!(p.details, expected);
+    assert_eq!(store.history(&all, id).await.unwrap().len(), 2);
+    let notes: Vec<_> = store
+        .encounters(&all, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.notes)
+        .collect();
+    assert_eq!(notes, vec!["arrived with an injured hand".to_string()]);
+    let screenings = store.screenings_of(&all, id).await.unwrap();
+    assert_eq!(screenings[0].input, "{\"q1\":\"yes\"}");
+    let reports: Vec<_> = store
+        .import_batches(&all)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|b| b.report)
+        .collect();
+    assert_eq!(reports, vec!["{\"rows\":3}".to_string()]);
+    // The blind indexes are the new key's: the look-ups still find the person.
+    for (kind, v) in [
+        (LookupKind::Nik, "3201014405960001"),
+        (LookupKind::Passport, "C1234567"),
+        (LookupKind::Phone, "+6281234567890"),
+        (LookupKind::Phone, "+855987654321"),
+    ] {
+        assert_eq!(
+            store.lookup(&all, kind, v).await.unwrap(),
+            vec![id.to_string()],
+            "{kind}"
+        );
+    }
+    let everyone = store
+        .person_summaries(&all)
+        .await
+        .expect("every person decrypts");
+    assert_eq!(everyone.len(), 5);
+}
+
+async fn pnh_id(store: &Store) -> String {
+    store.site_by_code("PNH").await.unwrap().expect("PNH").id
+}
+
+/// The number of audit events in the database.
+async fn intact_count(raw: &RawDb) -> u64 {
+    raw.strings("SELECT hash FROM audit_events").await.len() as u64
+}
+
+fn no_progress() -> impl Fn(&str, u64) + Sync {
+    |_: &str, _: u64| {}
+}
+
+async fn check_key_rotation(store: Store, raw: RawDb) {
+    let id = populate(&store).await;
+    let old = store.keys().clone();
+    let next = random_keys();
+    let names = ("the old key", "the next key");
+    if matches!(raw, RawDb::Postgres { .. }) {
+        // A store is open on the database: the rotation does not start.
+        match rotate(&raw.url(), "operator", (&old, &next), names, &no_progress()).await {
+            Err(StoreError::InUse(_)) => {}
+            other => panic!("rotation beside an open store: {other:?}"),
+        }
+        assert!(raw
+            .strings("SELECT next_check FROM key_rotation")
+            .await
+            .is_empty());
+    }
+    // An unfinished import would resume by row keys the rotation changes: refused.
+    let (running, _) = store
+        .start_import(
+            &operator(),
+            &pnh_id(&store).await,
+            "police",
+            "next.csv",
+            "def",
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    match rotate(&raw.url(), "operator", (&old, &next), names, &no_progress()).await {
+        Err(e @ StoreError::InUse(_)) => assert!(e.to_string().contains(&running.id), "{e}"),
+        other => panic!("rotation beside an unfinished import: {other:?}"),
+    }
+    let mut c = raw.connect().await;
+    sqlx::query(&format!(
+        "UPDATE import_batches SET status = 'complete' WHERE id = {}",
+        lit(&running.id)
+    ))
+    .execute(&mut c)
+    .await
+    .unwrap();
+    let _ = c.close().await;
+    // The wrong current key is refused before anything changes.
+    assert_wrong_key(
+        rotate(
+            &raw.url(),
+            "operator",
+            (&random_keys(), &next),
+            names,
+            &no_progress(),
+        )
+        .await,
+    );
+    let events_before = raw
+        .strings("SELECT hash FROM audit_events ORDER BY seq")
+        .await;
+    match rotate(&raw.url(), "operator", (&old, &next), names, &no_progress())
+        .await
+        .unwrap()
+    {
+        Rotated::Done { fields, events } => {
+            // 5 people × (name, aliases, phones) + Siti's birth date, NIK, passport; 6
+            // history entries; 1 note; 1 screening; 1 report.
+            assert_eq!(fields, 5 * 3 + 3 + 6 + 1 + 1 + 1);
+            assert_eq!(events as usize, events_before.len());
+            // The rotation itself is logged, sealed with the new key.
+            assert_eq!(intact_count(&raw).await as usize, events_before.len() + 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(recorded_check(&raw).await, vec![next.check_value()]);
+    assert!(raw
+        .strings("SELECT next_check FROM key_rotation")
+        .await
+        .is_empty());
+    // The import row is still there, no longer under the old key's row key (which would let
+    // the old key confirm who was on the list).
+    let row_keys = raw.strings("SELECT row_key FROM import_rows").await;
+    assert_eq!(row_keys.len(), 1);
+    assert_ne!(row_keys[0], old.import_row_key("content digest"));
+    // The old key is refused now; the new one reads everything and the chain is intact
+    // (the same events, re-sealed).
+    assert_wrong_key(Store::open(&raw.url(), old.clone()).await);
+    let rotated = Store::open(&raw.url(), next.clone())
+        .await
+        .expect("the new key opens");
+    read_all(&rotated, &id).await;
+    intact(&rotated).await;
+    let events_after = raw
+        .strings("SELECT hash FROM audit_events ORDER BY seq")
+        .await;
+    assert_eq!(events_after[..events_before.len()], events_before[..]);
+    rotated.close().await;
+    // Running it again changes nothing.
+    assert_eq!(
+        rotate(&raw.url(), "operator", (&old, &next), names, &no_progress())
+            .await
+            .unwrap(),
+        Rotated::AlreadyDone
+    );
+}
+
+async fn check_key_rotation_resumes(store: Store, raw: RawDb) {
+    let id = populate(&store).await;
+    store.close().await;
+    let old = store.keys().clone();
+    let next = random_keys();
+    let names = ("the old key", "the next key");
+    // The rotation stops (a crash) after its first batch.
+    let url = raw.url();
+    let (o, n) = (old.clone(), next.clone());
+    let crashed = tokio::spawn(async move {
+        let crash = |_: &str, _: u64| panic!("crash after the first batch");
+        rotate(&url, "operator", (&o, &n), names, &crash).await
+    })
+    .await;
+    assert!(crashed.is_err_and(|e| e.is_panic()));
+    let parts = raw.strings("SELECT part FROM key_rotation").await;
+    assert_eq!(
+        parts,
+        vec!["people".to_string()],
+        "the first batch is recorded"
+    );
+    // Half the data is under each key: nothing may open the database meanwhile.
+    for k in [&old, &next] {
+        match Store::open(&raw.url(), (*k).clone()).await {
+            Err(e @ StoreError::RotationUnderWay) => {
+                assert!(e.to_string().contains("pulang key rotate"))
+            }
+            Err(e) => panic!("expected RotationUnderWay, got {e:?}"),
+            Ok(_) => panic!("opened during a rotation"),
+        }
+    }
+    // Continuing with another next key would lose what is re-encrypted: refused.
+    assert_wrong_key(
+        rotate(
+            &raw.url(),
+            "operator",
+            (&old, &random_keys()),
+            names,
+            &no_progress(),
+        )
+        .await,
+    );
+    // Continued with the same keys, it finishes.
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |part: &str, _: u64| seen.lock().unwrap().push(part.to_string());
+    // It does not begin again: the people are done; 6 history entries, a note, a screening
+    // and a report are left.
+    let events = intact_count(&raw).await;
+    assert_eq!(
+        rotate(&raw.url(), "operator", (&old, &next), names, &progress)
+            .await
+            .unwrap(),
+        Rotated::Done { fields: 9, events }
+    );
+    assert_eq!(seen.lock().unwrap()[0], "person_history");
+    let rotated = Store::open(&raw.url(), next.clone())
+        .await
+        .expect("the new key opens");
+    read_all(&rotated, &id).await;
+    intact(&rotated).await;
+    rotated.close().await;
+}
+
+/// The rotation re-encrypts every column that holds ciphertext: a new sealed column missing
+/// from `keys::SEALED` would be unreadable after a rotation.
+async fn check_sealed_columns_all_rotated(_store: Store, raw: RawDb) {
+    let sql = match raw {
+        RawDb::Sqlite { .. } => "SELECT m.name || '.' || p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND p.type = 'BLOB' AND m.name <> '_sqlx_migrations'",
+        RawDb::Postgres { .. } => "SELECT table_name || '.' || column_name FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND data_type = 'bytea' AND table_name <> '_sqlx_migrations'",
+    };
+    let in_schema: BTreeSet<String> = raw.strings(sql).await.into_iter().collect();
+    let rotated: BTreeSet<String> = SEALED
+        .iter()
+        .flat_map(|(t, cols)| cols.iter().map(move |c| format!("{t}.{c}")))
+        .collect();
+    assert_eq!(in_schema, rotated);
 }

@@ -26,7 +26,7 @@ use pulang_app::import::{ImportReport, ImportRequest, RowOutcome};
 use pulang_app::{AccessScope, App, DataConfig};
 use pulang_bench::Prefill;
 use pulang_demo::SplitMix64;
-use pulang_store::{Actor, Keyring, Store};
+use pulang_store::{Actor, KeyFile, Store};
 use rust_xlsxwriter::{Format, Workbook};
 
 #[derive(Parser)]
@@ -454,8 +454,8 @@ async fn main() -> anyhow::Result<()> {
     let register_ids: Vec<(String, String)> = if let Some(ids) = cached {
         ids
     } else {
-        let (keys, _) = Keyring::load_or_create(&cfg.key_path())?;
-        let store = Store::open(&cfg.url(), keys).await?;
+        let (store, _) =
+            Store::open_with_key_file(&cfg.url(), &KeyFile::at(&cfg.key_path())).await?;
         let site = store
             .sites()
             .await?

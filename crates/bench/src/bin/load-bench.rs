@@ -42,7 +42,7 @@ use pulang_app::{AccessScope, App, DataConfig};
 use pulang_bench::Prefill;
 use pulang_demo::{surge, Arrival, Surge, JANUARY_2026};
 use pulang_store::date_str;
-use pulang_store::{Actor, Keyring, Store};
+use pulang_store::{Actor, KeyFile, Store};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::task::JoinSet;
@@ -158,8 +158,7 @@ async fn prefill(cfg: &DataConfig, people: usize, seed: u64) -> anyhow::Result<S
         .secret;
     app.close().await;
 
-    let (keys, _) = Keyring::load_or_create(&cfg.key_path())?;
-    let store = Store::open(&cfg.url(), keys).await?;
+    let (store, _) = Store::open_with_key_file(&cfg.url(), &KeyFile::at(&cfg.key_path())).await?;
     let sites = store.sites().await?;
     let actor = Actor {
         user_id: "load-bench".into(),

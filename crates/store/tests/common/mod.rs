@@ -107,3 +107,24 @@ where
 {
     run(TestBackend::Postgres, check).await;
 }
+
+/// Runs `check` on a fresh, empty database of `backend` with no store open on it (for what
+/// happens at a store's first start).
+pub async fn run_bare<F, Fut>(backend: TestBackend, check: F)
+where
+    F: FnOnce(RawDb) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let raw = match backend {
+        TestBackend::Sqlite => RawDb::Sqlite {
+            dir: db.dir().to_path_buf(),
+        },
+        TestBackend::Postgres => RawDb::Postgres { url: db.url() },
+    };
+    let result = tokio::spawn(check(raw)).await;
+    drop(db);
+    rethrow(result);
+}
