@@ -116,7 +116,7 @@ mod tests {
     /// mismatch would stop them from starting. New migrations are added here when released.
     #[test]
     fn pinned_checksums() {
-        const PINNED: [(i64, &str, &str); 7] = [
+        const PINNED: [(i64, &str, &str); 8] = [
             (1, "5805ef620d41a03c49fa60e60e03b001fc300e8a8b1178556968c6be75aaf4627a8ab9e42b35fa4b953fc2730880bef8", "38ce7eccdb82f016333980185fbf49d316d1ad35d4b0dc297edf305b2743ae2ebed54940284caba156f17cbbb0423c97"),
             (2, "4d99acc8915f055e7d25254e959ad6428a3c926883646e95a84c3222d593e6edf4dcbb03c1b09ea272481d775a22e2b1", "ac138c9be25dc8097654106bdae8bda6275a1631af3665af60dab38e77a376b23c42e331bb97dad5ba62c222d22fc2e7"),
             (3, "d281e32b9785a920ca2c3e8118ebc31e3ee6edd5feed73f1662f1959f73f3fdcde366e09a40ce52ea203423884ed8d21", "516adb231aac5f643413a152dae90d664224108c6341186417da9dc9b45a6ee19bbdf288aff8ab435ca22f9afbcf2883"),
