@@ -1,9 +1,8 @@
 //! Authentication: passwords (Argon2id), sessions, API tokens and sign-in throttling.
 //! These are the only places a web request's [`AccessScope`] comes from.
 use pulang_domain::AuditAction;
-use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -12,6 +11,8 @@ use argon2::Argon2;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+
+use pulang_store::signin::AttemptLimits;
 
 use crate::{now_ms, AccessScope, App, AppError};
 
@@ -195,88 +196,27 @@ pub fn secret_digest(secret: &str) -> String {
 /// Sign-in attempts per account and per client address in a sliding window. An attempt is
 /// counted *before* its password is checked, so that a hundred attempts sent at once cannot all
 /// slip under the limit; a successful sign-in takes its own attempt back and clears the
-/// account's count. Kept in this process's memory.
+/// account's count. Counted in the database (`pulang_store::signin`), so that several server
+/// processes on one database share the counts.
 pub struct Throttle {
-    window: Duration,
-    per_account: usize,
-    per_address: usize,
-    attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
-
-/// An attempt counted against an account and an address.
-pub struct Attempt {
-    account: String,
-    address: String,
-    at: Instant,
+    limits: AttemptLimits,
 }
 
 impl Throttle {
     pub fn new(window: Duration, per_account: usize, per_address: usize) -> Throttle {
         Throttle {
-            window,
-            per_account,
-            per_address,
-            attempts: Mutex::new(HashMap::new()),
+            limits: AttemptLimits {
+                window_ms: window.as_millis() as i64,
+                per_account: per_account as i64,
+                per_address: per_address as i64,
+            },
         }
     }
 
     /// The account's key, normalised as sign-in looks the user up (trimmed), so that
     /// `" siti"` and `"siti"` share one counter.
     fn account_key(username: &str) -> String {
-        format!("u:{}", username.trim().to_lowercase())
-    }
-
-    /// Counts an attempt, or says how many seconds to wait when the account or the address
-    /// has used up its attempts in the window.
-    pub fn attempt(&self, username: &str, addr: &str) -> Result<Attempt, u64> {
-        let now = Instant::now();
-        let (account, address) = (Self::account_key(username), format!("a:{addr}"));
-        let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            map.clear(); // bounded memory under a spray of random names; the window restarts
-        }
-        let mut wait: Option<u64> = None;
-        for (key, limit) in [(&account, self.per_account), (&address, self.per_address)] {
-            if let Some(q) = map.get_mut(key) {
-                while q
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) > self.window)
-                {
-                    q.pop_front();
-                }
-                if q.len() >= limit {
-                    let oldest = *q.front().expect("non-empty");
-                    let secs = self
-                        .window
-                        .saturating_sub(now.duration_since(oldest))
-                        .as_secs()
-                        .max(1);
-                    wait = Some(wait.map_or(secs, |w| w.max(secs)));
-                }
-            }
-        }
-        if let Some(secs) = wait {
-            return Err(secs);
-        }
-        for key in [&account, &address] {
-            map.entry(key.clone()).or_default().push_back(now);
-        }
-        Ok(Attempt {
-            account,
-            address,
-            at: now,
-        })
-    }
-
-    /// A successful sign-in: the account starts afresh and the address gets its attempt back.
-    pub fn succeed(&self, a: Attempt) {
-        let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&a.account);
-        if let Some(q) = map.get_mut(&a.address) {
-            if let Some(i) = q.iter().position(|t| *t == a.at) {
-                q.remove(i);
-            }
-        }
+        username.trim().to_lowercase()
     }
 }
 
@@ -396,12 +336,13 @@ impl App {
         password: &str,
         addr: &str,
     ) -> Result<NewSession, AppError> {
-        let attempt =
-            self.throttle
-                .attempt(username, addr)
-                .map_err(|secs| AppError::Throttled {
-                    retry_after_secs: secs,
-                })?;
+        let attempt = self
+            .store
+            .count_signin_attempt(&Throttle::account_key(username), addr, self.throttle.limits)
+            .await?
+            .map_err(|secs| AppError::Throttled {
+                retry_after_secs: secs,
+            })?;
         let user = self.store.user_by_username(username.trim()).await?;
         // Unknown, disabled and real accounts cost one full check each, so that timing does not
         // tell which usernames exist or are disabled.
@@ -418,7 +359,7 @@ impl App {
                 return Err(AppError::BadCredentials);
             }
         };
-        self.throttle.succeed(attempt);
+        self.store.signin_succeeded(attempt).await?;
         let scope = AccessScope::for_user(&user);
         let token = random_token();
         let csrf = random_token();
@@ -558,29 +499,5 @@ mod tests {
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
-    }
-
-    #[test]
-    fn throttle_counts_attempts_per_account_and_address() {
-        let t = Throttle::new(Duration::from_secs(60), 3, 5);
-        let mut siti = Vec::new();
-        for _ in 0..3 {
-            siti.push(t.attempt("siti", "1.2.3.4").expect("within the limit"));
-        }
-        assert!(
-            t.attempt(" Siti", "9.9.9.9").is_err(),
-            "account locked from any address"
-        );
-        let budi = t.attempt("budi", "1.2.3.4").expect("another account");
-        assert!(t.attempt("andi", "1.2.3.4").is_ok());
-        assert!(
-            t.attempt("eko", "1.2.3.4").is_err(),
-            "address locked for any account"
-        );
-        // A success clears the account and returns the address its attempt.
-        t.succeed(budi);
-        assert!(t.attempt("eko", "1.2.3.4").is_ok());
-        t.succeed(siti.pop().expect("an attempt"));
-        assert!(t.attempt("siti", "9.9.9.9").is_ok());
     }
 }

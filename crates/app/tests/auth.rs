@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{op, run, Backend};
+use common::{op, open, run, Backend, TestDb};
 use pulang_app::domain::Role;
 use pulang_app::{App, AppError};
 
@@ -102,4 +102,78 @@ async fn unknown_disabled_and_real_accounts_cost_the_same() {
         }
     })
     .await;
+}
+
+/// Two server processes on one database share the counts: a crowd of guesses spread over both
+/// gets no more tries than against one, and the address limit holds for every account.
+async fn guesses_spread_over_two_servers_share_one_count(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let (a, b) = (open(&db).await, open(&db).await);
+    a.add_site(&op(), "PNH", "KBRI Phnom Penh", "Asia/Phnom_Penh")
+        .await
+        .expect("site");
+    a.add_user(&op(), "siti", PASSWORD, Role::Caseworker, Some("PNH"))
+        .await
+        .expect("user");
+    let guesses: Vec<_> = (0..40)
+        .map(|i| {
+            let app = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tokio::spawn(async move {
+                app.login("siti", "wrong-password-123", &format!("10.0.0.{i}"))
+                    .await
+            })
+        })
+        .collect();
+    let (mut refused, mut throttled) = (0, 0);
+    for g in guesses {
+        match g.await.expect("task") {
+            Err(AppError::BadCredentials) => refused += 1,
+            Err(AppError::Throttled { .. }) => throttled += 1,
+            other => panic!("unexpected: {:?}", other.err()),
+        }
+    }
+    assert_eq!(refused, PER_ACCOUNT, "checked ({throttled} throttled)");
+    // Locked on both, whichever saw the guesses.
+    for app in [&a, &b] {
+        assert!(matches!(
+            app.login("siti", PASSWORD, "10.9.9.9").await,
+            Err(AppError::Throttled { .. })
+        ));
+    }
+    // One address, many accounts: 30 checks in all, over both servers.
+    let (mut checked, mut refused_addr) = (0, 0);
+    for i in 0..34 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        match app
+            .login(&format!("nobody{i}"), "x-wrong-123", "192.0.2.7")
+            .await
+        {
+            Err(AppError::BadCredentials) => checked += 1,
+            Err(AppError::Throttled { .. }) => refused_addr += 1,
+            other => panic!("unexpected: {:?}", other.err()),
+        }
+    }
+    assert_eq!((checked, refused_addr), (30, 4));
+    // The used-up address is refused for a real account with the right password too.
+    b.add_user(&op(), "budi", PASSWORD, Role::Caseworker, Some("PNH"))
+        .await
+        .expect("user");
+    assert!(matches!(
+        a.login("budi", PASSWORD, "192.0.2.7").await,
+        Err(AppError::Throttled { .. })
+    ));
+    a.close().await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn guesses_spread_over_two_servers_share_one_count_sqlite() {
+    guesses_spread_over_two_servers_share_one_count(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn guesses_spread_over_two_servers_share_one_count_postgres() {
+    guesses_spread_over_two_servers_share_one_count(Backend::Postgres).await;
 }

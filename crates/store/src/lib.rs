@@ -21,6 +21,7 @@ pub mod keys;
 mod migrations;
 pub mod people;
 pub mod screenings;
+pub mod signin;
 mod witness;
 
 // Leaf modules: what the features share. They import no feature module.
