@@ -229,6 +229,15 @@ vocab! {
     }
 }
 
+vocab! {
+    /// What a row of the change feed names: the kind of record whose in-memory copies (the
+    /// name and matching indexes, the site list) every server process must reload.
+    pub enum ChangeKind ("change kind") {
+        Person = "person",
+        Site = "site",
+    }
+}
+
 /// Defines [`AuditAction`]: the actions without a term (`Variant = "spelling"`) and those that
 /// carry one (`Variant(Term) = "prefix"`, spelled `prefix.term`).
 macro_rules! audit_actions {

@@ -1,10 +1,11 @@
 //! Sites, users with their roles, sessions and API tokens.
-use pulang_domain::AuditAction;
 use pulang_domain::Role;
+use pulang_domain::{AuditAction, ChangeKind};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::changes::record as record_change;
 use crate::{new_id, now_ms, Actor, Store, StoreError};
 
 pub use crate::Site;
@@ -80,6 +81,7 @@ impl Store {
                     .execute(&mut *conn)
                     .await
                     .map_err(|e| StoreError::from_db(e, "site code"))?;
+                record_change(conn, ChangeKind::Site, std::slice::from_ref(&s.id)).await?;
                 Ok(())
             })
         })

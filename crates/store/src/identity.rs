@@ -3,11 +3,12 @@
 //! A merge never moves or deletes data: the merged record points at the record it was merged
 //! into (`people.merged_into`) and the merge is listed in `merges`. Unmerging clears the pointer
 //! and marks the merge undone, so every merge is reversible and both steps are audited.
-use pulang_domain::{AuditAction, ReviewOrigin, ReviewStatus};
+use pulang_domain::{AuditAction, ChangeKind, ReviewOrigin, ReviewStatus};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::append;
+use crate::changes::record as record_change;
 use crate::encounter::flag_if_returned_before;
 use crate::review_queue::queue_review_in;
 use crate::sql::{parse_date, term_at};
@@ -155,11 +156,22 @@ async fn merge_in(
         undone_by: None,
         undone_at: None,
     };
-    sqlx::query("UPDATE people SET merged_into = $1 WHERE id = $2")
-        .bind(survivor)
-        .bind(merged)
-        .execute(&mut *conn)
-        .await?;
+    // "Neither is merged" (checked above) as the write's condition in SQL.
+    let moved = sqlx::query(
+        "UPDATE people SET merged_into = $1 WHERE id = $2 AND merged_into IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM people s WHERE s.id = $1 AND s.merged_into IS NOT NULL)",
+    )
+    .bind(survivor)
+    .bind(merged)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if moved == 0 {
+        return Err(StoreError::Conflict(
+            "one of the records is already merged into another".into(),
+        ));
+    }
+    record_change(conn, ChangeKind::Person, &[merged.to_string()]).await?;
     sqlx::query(&format!(
         "INSERT INTO merges ({MERGE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL)"
     ))
@@ -338,13 +350,19 @@ impl Store {
                 } else {
                     None
                 };
-                sqlx::query("UPDATE match_reviews SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4")
+                // The status read above, as the write's condition in SQL.
+                let decided = sqlx::query("UPDATE match_reviews SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = $5")
                     .bind(decision.as_str())
                     .bind(&actor)
                     .bind(now_ms())
                     .bind(&id)
+                    .bind(p.status.as_str())
                     .execute(&mut *conn)
-                    .await?;
+                    .await?
+                    .rows_affected();
+                if decided == 0 {
+                    return Err(StoreError::Conflict("this pair has already been decided".into()));
+                }
                 append(conn, &actor, &p.site_id, AuditAction::ReviewDecided(decision), &id).await?;
                 Ok(merge)
             })
@@ -396,16 +414,24 @@ impl Store {
                     return Err(StoreError::Conflict("this merge has already been undone".into()));
                 }
                 let now = now_ms();
-                sqlx::query("UPDATE people SET merged_into = NULL WHERE id = $1")
+                // What was checked above, as the writes' conditions in SQL.
+                let unmerged = sqlx::query("UPDATE people SET merged_into = NULL WHERE id = $1 AND merged_into = $2")
                     .bind(&m.merged_id)
+                    .bind(&m.survivor_id)
                     .execute(&mut *conn)
-                    .await?;
-                sqlx::query("UPDATE merges SET undone_by = $1, undone_at = $2 WHERE id = $3")
+                    .await?
+                    .rows_affected();
+                let undone = sqlx::query("UPDATE merges SET undone_by = $1, undone_at = $2 WHERE id = $3 AND undone_at IS NULL")
                     .bind(&actor)
                     .bind(now)
                     .bind(&m.id)
                     .execute(&mut *conn)
-                    .await?;
+                    .await?
+                    .rows_affected();
+                if unmerged == 0 || undone == 0 {
+                    return Err(StoreError::Conflict("this merge has already been undone".into()));
+                }
+                record_change(conn, ChangeKind::Person, std::slice::from_ref(&m.merged_id)).await?;
                 if let Some(rid) = &m.review_id {
                     sqlx::query("UPDATE match_reviews SET status = $2, decided_by = NULL, decided_at = NULL WHERE id = $1")
                         .bind(rid)

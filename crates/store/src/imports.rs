@@ -1,12 +1,14 @@
 //! Import batches and the rows they registered. A row is known by its content key per site:
 //! importing it again finds the person it registered instead of registering them twice.
 use pulang_domain::{
-    AuditAction, EncounterDetails, ImportOutcome, ImportStatus, PersonDetails, ReviewOrigin,
+    AuditAction, ChangeKind, EncounterDetails, ImportOutcome, ImportStatus, PersonDetails,
+    ReviewOrigin,
 };
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{append, append_many};
+use crate::changes::record as record_change;
 use crate::encounter::{
     flag_if_returned_before, insert_encounter, insert_encounters, NewEncounter,
 };
@@ -598,6 +600,7 @@ async fn revert_person(
         }
         q.execute(&mut *conn).await?;
     }
+    record_change(conn, ChangeKind::Person, &[pid.to_string()]).await?;
     append(conn, actor, site, AuditAction::PersonDelete, pid).await?;
     report.removed += 1;
     report.removed_ids.push(pid.to_string());

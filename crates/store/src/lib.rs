@@ -26,6 +26,7 @@ mod witness;
 
 // Leaf modules: what the features share. They import no feature module.
 pub mod audit;
+mod changes;
 pub mod crypto;
 mod encounter;
 mod import_rows;
@@ -43,6 +44,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
 
+pub use changes::Change;
 pub use crypto::{KeyFile, Keyring};
 pub use sql::date_str;
 
@@ -221,6 +223,10 @@ struct Inner {
     /// PostgreSQL: the connection holding this store's shared advisory lock, which keeps a
     /// key rotation from starting while the store is open (see `keys`).
     guard: Mutex<Option<AnyConnection>>,
+    /// Woken when a change may have been committed (see [`Store::change_signalled`]).
+    signal: Arc<tokio::sync::Notify>,
+    /// Set when the store closes: stops the change listener.
+    closed: tokio::sync::watch::Sender<bool>,
 }
 
 /// The audit witness, once the application names its file (shared with the writer).
@@ -247,7 +253,7 @@ impl Store {
         }
         .await;
         match decided {
-            Ok(guard) => Store::start(pool, backend, keys, guard).await,
+            Ok(guard) => Store::start(url, pool, backend, keys, guard).await,
             Err(e) => Err(closing(pool, e).await),
         }
     }
@@ -275,14 +281,16 @@ impl Store {
         }
         .await;
         match decided {
-            Ok((guard, keys, created)) => {
-                Ok((Store::start(pool, backend, keys, guard).await?, created))
-            }
+            Ok((guard, keys, created)) => Ok((
+                Store::start(url, pool, backend, keys, guard).await?,
+                created,
+            )),
             Err(e) => Err(closing(pool, e).await),
         }
     }
 
     async fn start(
+        url: &str,
         pool: AnyPool,
         backend: Backend,
         keys: Keyring,
@@ -299,6 +307,15 @@ impl Store {
             witness.clone(),
             rx,
         ));
+        let signal = Arc::new(tokio::sync::Notify::new());
+        let (closed, closing) = tokio::sync::watch::channel(false);
+        if backend == Backend::Postgres {
+            tokio::spawn(changes::listen(
+                url.to_string(),
+                Arc::downgrade(&signal),
+                closing,
+            ));
+        }
         Ok(Store {
             inner: Arc::new(Inner {
                 pool,
@@ -307,6 +324,8 @@ impl Store {
                 writer: tx,
                 witness,
                 guard: Mutex::new(guard),
+                signal,
+                closed,
             }),
         })
     }
@@ -382,6 +401,7 @@ impl Store {
 
     /// Stops accepting writes and waits for queued ones to commit.
     pub async fn close(&self) {
+        let _ = self.inner.closed.send(true);
         self.inner.pool.close().await;
         let guard = self.inner.guard.lock().ok().and_then(|mut g| g.take());
         if let Some(c) = guard {
@@ -440,10 +460,6 @@ async fn writer_loop(
     witness: WitnessSlot,
     mut rx: mpsc::Receiver<Job>,
 ) {
-    let begin = match backend {
-        Backend::Sqlite => "BEGIN IMMEDIATE",
-        Backend::Postgres => "BEGIN",
-    };
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -462,7 +478,7 @@ async fn writer_loop(
                 continue;
             }
         };
-        if let Err(e) = conn.execute(begin).await {
+        if let Err(e) = begin_write(&mut conn, backend).await {
             let msg = e.to_string();
             for j in jobs {
                 (j.abort)(msg.clone());
@@ -520,6 +536,42 @@ async fn writer_loop(
             fin.deliver(commit.clone());
         }
     }
+}
+
+/// The key of the PostgreSQL advisory lock that every writer transaction takes first ("pulangwr";
+/// not the key rotation's lock, which every open store holds shared).
+const WRITER_LOCK: i64 = 0x7075_6c61_6e67_7772;
+
+/// Begins a write transaction that holds the database's one write lock until it ends.
+///
+/// Several processes (servers behind a load balancer, the CLI beside a server) each have a
+/// writer. SQLite's `BEGIN IMMEDIATE` admits one writer at a time; on PostgreSQL a transaction
+/// advisory lock, taken before anything else, does the same. So writers never wait for each
+/// other's row locks in opposite orders (no deadlocks), the checks a write makes before it
+/// writes (a version, a status, "already merged") hold until it commits, and transactions commit
+/// in the order they took the lock: the change feed's sequence ([`changes`]) and the audit chain
+/// are allocated in commit order. Writes from several processes are therefore serialised (a
+/// batch at a time); reads and the in-memory searches are not.
+async fn begin_write(conn: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+    match backend {
+        Backend::Sqlite => {
+            conn.execute("BEGIN IMMEDIATE").await?;
+        }
+        Backend::Postgres => {
+            conn.execute("BEGIN").await?;
+            // `pg_advisory_xact_lock` returns `void`, which the Any driver cannot decode.
+            let locked =
+                sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS l")
+                    .bind(WRITER_LOCK)
+                    .fetch_one(&mut *conn)
+                    .await;
+            if let Err(e) = locked {
+                let _ = conn.execute("ROLLBACK").await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Records the committed head in the witness file; a failure is logged, not fatal (the

@@ -116,7 +116,7 @@ mod tests {
     /// mismatch would stop them from starting. New migrations are added here when released.
     #[test]
     fn pinned_checksums() {
-        const PINNED: [(i64, &str, &str); 8] = [
+        const PINNED: [(i64, &str, &str); 9] = [
             (1, "5805ef620d41a03c49fa60e60e03b001fc300e8a8b1178556968c6be75aaf4627a8ab9e42b35fa4b953fc2730880bef8", "38ce7eccdb82f016333980185fbf49d316d1ad35d4b0dc297edf305b2743ae2ebed54940284caba156f17cbbb0423c97"),
             (2, "4d99acc8915f055e7d25254e959ad6428a3c926883646e95a84c3222d593e6edf4dcbb03c1b09ea272481d775a22e2b1", "ac138c9be25dc8097654106bdae8bda6275a1631af3665af60dab38e77a376b23c42e331bb97dad5ba62c222d22fc2e7"),
             (3, "d281e32b9785a920ca2c3e8118ebc31e3ee6edd5feed73f1662f1959f73f3fdcde366e09a40ce52ea203423884ed8d21", "516adb231aac5f643413a152dae90d664224108c6341186417da9dc9b45a6ee19bbdf288aff8ab435ca22f9afbcf2883"),
@@ -125,6 +125,7 @@ mod tests {
             (7, "60e08ea5c65114b5da39e8db070a8bd134409b527c9f6a220e3eb1fbb59b6000308085538bbc53c980b3c8c13cd58d97", "5786c41dc0b0f34e5535d060f041e6e69df7aa3e140e7201dc7c61ad263384edfed7813c881ef049073ca3166cfcccde"),
             (8, "fd2988c3ef67361321dfa0dc80222f121fdec07190085671f9e731c2c5d1bb1b116325be258e569eee2383481e986b87", "fd2988c3ef67361321dfa0dc80222f121fdec07190085671f9e731c2c5d1bb1b116325be258e569eee2383481e986b87"),
             (9, "9770411ac0739f9589b28d566c3d887417c4fbc46d9667dd421d7cd9096dd9a299b9b667b54f79dc9d4bd238dd91d7d5", "dd16a4b5c7c4dc87cfc6f7d739836c5385222ed5069d34b230bd07ffa9181d153002f7265eb87019c6b67817da9b65d2"),
+            (10, "28b63d77d7ecd28750aec6c30342dd14d545eab02f3f595b52bee9d11e52f8bcd9bb055ee0d7f312de2eb42192076180", "a7d0e30b8f26acc54fe6ec82ba0fe1f31f8da19fe7a8657e9d029304c013ddca0d491a915690667cd61361d61cc04693"),
         ];
         let sqlite = migrations(Backend::Sqlite).unwrap();
         let postgres = migrations(Backend::Postgres).unwrap();

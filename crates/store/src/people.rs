@@ -2,13 +2,14 @@
 //! the record id and field name as associated data; NIK, passport and phones also get blind
 //! index digests for exact look-ups.
 use pulang_domain::{
-    ArrivalRoute, AuditAction, EncounterDetails, ImportOutcome, LookupKind, PersonDetails,
-    PersonFlag,
+    ArrivalRoute, AuditAction, ChangeKind, EncounterDetails, ImportOutcome, LookupKind,
+    PersonDetails, PersonFlag,
 };
 use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::append;
+use crate::changes::record as record_change;
 use crate::crypto::open_listed;
 use crate::encounter::{insert_encounter, insert_encounters, insert_flag, NewEncounter};
 use crate::import_rows::{record_row, ImportRowRef};
@@ -338,16 +339,28 @@ impl Store {
                     .enumerate()
                     .map(|(i, col)| format!("{col} = ${}", i + 3))
                     .collect();
+                // The version read above is the condition of the write, in SQL: a writer that
+                // changed the record in between (another server process) leaves 0 rows here.
                 let sql = format!(
-                    "UPDATE people SET version = $1, updated_at = $2, {} WHERE id = ${}",
+                    "UPDATE people SET version = $1, updated_at = $2, {} WHERE id = ${} AND version = ${}",
                     set.join(", "),
-                    DETAIL_COLS.len() + 3
+                    DETAIL_COLS.len() + 3,
+                    DETAIL_COLS.len() + 4
                 );
-                bind_values(sqlx::query(&sql).bind(version).bind(now), encoded.values)
+                let updated = bind_values(sqlx::query(&sql).bind(version).bind(now), encoded.values)
                     .bind(&id)
+                    .bind(old.version)
                     .execute(&mut *conn)
-                    .await?;
+                    .await?
+                    .rows_affected();
+                if updated == 0 {
+                    return Err(StoreError::VersionConflict {
+                        expected: expected_version.unwrap_or(old.version),
+                        found: current_version(conn, &id).await?,
+                    });
+                }
                 replace_lookups(conn, &id, &encoded.digests).await?;
+                record_change(conn, ChangeKind::Person, std::slice::from_ref(&id)).await?;
                 write_history(conn, &keys, &id, version, &actor.username, now, &diff).await?;
                 append(
                     conn,
@@ -409,18 +422,38 @@ impl Store {
         let rows = q.fetch_all(self.pool()).await?;
         let keys = self.keys();
         rows.iter()
-            .map(|r| {
-                let p = open_person(keys, r)?;
-                Ok(PersonSummary {
-                    id: p.id,
-                    site_id: p.site_id,
-                    case_number: p.case_number,
-                    details: p.details,
-                    created_at: p.created_at,
-                    merged_into: p.merged_into,
-                })
-            })
+            .map(|r| Ok(summary_of(open_person(keys, r)?)))
             .collect()
+    }
+
+    /// The people among `ids` that exist and the filter allows, decrypted, for bringing the
+    /// in-memory indexes up to date with the change feed; an id missing from the answer names
+    /// a person no longer there (a reverted import).
+    pub async fn person_summaries_of(
+        &self,
+        filter: &SiteFilter,
+        ids: &[String],
+    ) -> Result<Vec<PersonSummary>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for part in ids.chunks(200) {
+            let (clause, params) = site_clause(filter, part.len() + 1);
+            let marks: Vec<String> = (1..=part.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT {PERSON_COLS} FROM people WHERE id IN ({}) AND {clause}",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in part {
+                q = q.bind(id);
+            }
+            for p in params {
+                q = q.bind(p);
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                out.push(summary_of(open_person(self.keys(), &r)?));
+            }
+        }
+        Ok(out)
     }
 
     /// People not merged into another record.
@@ -499,6 +532,27 @@ impl Store {
             .await?;
         Ok(ids.into_iter().zip(cases).collect())
     }
+}
+
+fn summary_of(p: PersonRecord) -> PersonSummary {
+    PersonSummary {
+        id: p.id,
+        site_id: p.site_id,
+        case_number: p.case_number,
+        details: p.details,
+        created_at: p.created_at,
+        merged_into: p.merged_into,
+    }
+}
+
+/// A person's version as committed now (for a conflict's message).
+async fn current_version(conn: &mut sqlx::AnyConnection, id: &str) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT version FROM people WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(row.try_get("version")?)
 }
 
 /// Parses a stored route; unknown values are kept as "other".

@@ -2,7 +2,7 @@
 //! a registration, a bulk registration and an update), its decoder, look-ups, history entries
 //! and case numbers. A leaf: it imports no feature module.
 use pulang_domain::nik::Nik;
-use pulang_domain::{BirthDate, LookupKind, PersonDetails, Sex};
+use pulang_domain::{BirthDate, ChangeKind, LookupKind, PersonDetails, Sex};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -333,6 +333,7 @@ pub(crate) async fn insert_people(
 ) -> Result<(), StoreError> {
     use BulkVal::{Int, Text};
     let (mut persons, mut lookups, mut history) = (Vec::new(), Vec::new(), Vec::new());
+    let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
     for p in people {
         lookups.extend(lookup_rows(&p.id, &p.details.digests));
         let mut row = vec![
@@ -358,7 +359,7 @@ pub(crate) async fn insert_people(
         })?;
     bulk_insert(conn, "person_lookup", "digest, person_id", lookups).await?;
     bulk_insert(conn, "person_history", HISTORY_COLS, history).await?;
-    Ok(())
+    crate::changes::record(conn, ChangeKind::Person, &ids).await
 }
 
 #[cfg(test)]

@@ -233,9 +233,10 @@ impl Store {
                 } else {
                     ScreeningStatus::Draft
                 };
-                sqlx::query(
+                // "Not signed" (checked above) as the write's condition in SQL.
+                let saved = sqlx::query(
                     "UPDATE screenings SET input = $1, outcome = $2, status = $3, updated_at = $4, \
-                     signed_by = $5, signed_at = $6 WHERE id = $7",
+                     signed_by = $5, signed_at = $6 WHERE id = $7 AND status = $8",
                 )
                 .bind(sealed)
                 .bind(&outcome)
@@ -244,8 +245,15 @@ impl Store {
                 .bind(sign.then(|| actor.username.clone()))
                 .bind(sign.then_some(now))
                 .bind(&id)
+                .bind(ScreeningStatus::Draft.as_str())
                 .execute(&mut *conn)
-                .await?;
+                .await?
+                .rows_affected();
+                if saved == 0 {
+                    return Err(StoreError::Conflict(
+                        "a signed screening (correct it instead)".into(),
+                    ));
+                }
                 let action = if sign {
                     AuditAction::ScreeningSign
                 } else {

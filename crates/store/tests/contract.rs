@@ -76,6 +76,10 @@ contract! {
     check_key_rotation => sqlite_key_rotation, pg_key_rotation;
     check_key_rotation_resumes => sqlite_key_rotation_resumes, pg_key_rotation_resumes;
     check_sealed_columns_all_rotated => sqlite_sealed_columns_all_rotated, pg_sealed_columns_all_rotated;
+    check_two_processes_same_version => sqlite_two_processes_same_version, pg_two_processes_same_version;
+    check_two_processes_decide_once => sqlite_two_processes_decide_once, pg_two_processes_decide_once;
+    check_two_processes_write_together => sqlite_two_processes_write_together, pg_two_processes_write_together;
+    check_change_feed => sqlite_change_feed, pg_change_feed;
 }
 
 /// As `contract!`, for checks of a fresh database that no store has opened yet.
@@ -2992,4 +2996,308 @@ async fn check_sealed_columns_all_rotated(_store: Store, raw: RawDb) {
         .flat_map(|(t, cols)| cols.iter().map(move |c| format!("{t}.{c}")))
         .collect();
     assert_eq!(in_schema, rotated);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several processes on one database (servers behind a load balancer, the CLI beside a server)
+// ---------------------------------------------------------------------------------------------
+
+/// A second store on the same database with the same key file: another server process.
+async fn second_process(store: &Store, raw: &RawDb) -> Store {
+    Store::open(&raw.url(), store.keys().clone())
+        .await
+        .expect("a second store on the same database")
+}
+
+async fn check_two_processes_same_version(a: Store, raw: RawDb) {
+    let b = second_process(&a, &raw).await;
+    let site = add_site(&a, "PNH").await;
+    let mut people = Vec::new();
+    for i in 0..20 {
+        people.push(
+            register(
+                &a,
+                &site,
+                person(&format!("Siti {i}")),
+                date!(2026 - 01 - 10),
+            )
+            .await,
+        );
+    }
+    // Each person is edited at once through both processes, from the same version.
+    let edits = people.iter().map(|p| {
+        let (a, b, id) = (a.clone(), b.clone(), p.id.clone());
+        async move {
+            let (op, all) = (operator(), SiteFilter::All);
+            let by_a = a.update_person(&op, &all, &id, Some(1), person("Edited by A"));
+            let by_b = b.update_person(&op, &all, &id, Some(1), person("Edited by B"));
+            let (ra, rb) = tokio::join!(by_a, by_b);
+            (id, ra, rb)
+        }
+    });
+    for (id, ra, rb) in futures_util::future::join_all(edits).await {
+        let won: Vec<&PersonRecord> = [&ra, &rb]
+            .into_iter()
+            .filter_map(|r| r.as_ref().ok())
+            .collect();
+        assert_eq!(
+            won.len(),
+            1,
+            "{id}: exactly one edit of version 1 wins: {ra:?} / {rb:?}"
+        );
+        for r in [&ra, &rb] {
+            match r {
+                Ok(rec) => assert_eq!(rec.version, 2),
+                Err(StoreError::VersionConflict {
+                    expected: 1,
+                    found: 2,
+                }) => {}
+                Err(e) => panic!("{id}: the losing edit is a version conflict, not {e}"),
+            }
+        }
+        let now = a
+            .read_person(&operator(), &SiteFilter::All, &id, AuditAction::PersonRead)
+            .await
+            .unwrap();
+        assert_eq!(now.version, 2);
+        assert_eq!(
+            now.details.full_name, won[0].details.full_name,
+            "the winner's edit is kept"
+        );
+        assert_eq!(
+            a.history(&SiteFilter::All, &id).await.unwrap().len(),
+            2,
+            "created, then one edit"
+        );
+    }
+    intact(&a).await;
+    b.close().await;
+}
+
+async fn check_two_processes_decide_once(a: Store, raw: RawDb) {
+    let b = second_process(&a, &raw).await;
+    let site = add_site(&a, "PNH").await;
+    let on = date!(2026 - 01 - 10);
+    let mut pairs = Vec::new();
+    for i in 0..10 {
+        let l = register(&a, &site, person(&format!("Dewi {i}")), on).await;
+        let r = register(&a, &site, person(&format!("Dewi {i}")), on).await;
+        pairs.push(
+            a.queue_review(&site.id, &l.id, &r.id, 0.9, "[]", ReviewOrigin::Intake)
+                .await
+                .unwrap()
+                .expect("queued"),
+        );
+    }
+    let reviews = a
+        .reviews(&SiteFilter::All, &[ReviewStatus::Pending], 100)
+        .await
+        .unwrap();
+    assert_eq!(reviews.len(), 10);
+    // Each pair is confirmed through both processes at once: one merge, one "already decided".
+    let decide = reviews.iter().map(|r| {
+        let (a, b, id) = (a.clone(), b.clone(), r.id.clone());
+        async move {
+            let (op, all) = (operator(), SiteFilter::All);
+            tokio::join!(
+                a.decide_review(&op, &all, &id, ReviewStatus::Confirmed, None),
+                b.decide_review(&op, &all, &id, ReviewStatus::Confirmed, None),
+            )
+        }
+    });
+    for (ra, rb) in futures_util::future::join_all(decide).await {
+        let ok = [&ra, &rb].iter().filter(|r| r.is_ok()).count();
+        assert_eq!(ok, 1, "one decision wins: {ra:?} / {rb:?}");
+        for r in [&ra, &rb] {
+            if let Err(e) = r {
+                assert!(
+                    matches!(e, StoreError::Conflict(_)),
+                    "the other is a conflict: {e}"
+                );
+            }
+        }
+    }
+    let merges: Vec<String> = raw.strings("SELECT id FROM merges").await;
+    assert_eq!(merges.len(), 10, "each pair merged once");
+    intact(&a).await;
+    b.close().await;
+}
+
+/// The number at the end of a case number (`PNH-2026-000012` → 12).
+fn case_seq(case_number: &str) -> i64 {
+    case_number
+        .rsplit('-')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a case number")
+}
+
+async fn check_two_processes_write_together(a: Store, raw: RawDb) {
+    use pulang_store::people::Intake;
+    let b = second_process(&a, &raw).await;
+    let pnh = add_site(&a, "PNH").await;
+    let bkk = add_site(&a, "BKK").await;
+    let on = date!(2026 - 01 - 10);
+    const EACH: usize = 100;
+    // Desk registrations with tickets at two sites, each followed by an audited read, through
+    // both processes at once: batches that lock counters and the audit head in every order.
+    let mut tasks = Vec::new();
+    for (p, store) in [&a, &b].into_iter().enumerate() {
+        for i in 0..EACH {
+            let (store, site) = (
+                store.clone(),
+                if i % 3 == 0 { bkk.clone() } else { pnh.clone() },
+            );
+            tasks.push(tokio::spawn(async move {
+                let intake = Intake {
+                    ticket: true,
+                    ..Intake::default()
+                };
+                let reg = store
+                    .register_person_with(
+                        &operator(),
+                        &site,
+                        person(&format!("P{p} {i}")),
+                        arrival(&site, on),
+                        intake,
+                    )
+                    .await?;
+                store
+                    .read_person(
+                        &operator(),
+                        &SiteFilter::All,
+                        &reg.record.id,
+                        AuditAction::PersonRead,
+                    )
+                    .await?;
+                Ok::<_, StoreError>((site.code.clone(), reg))
+            }));
+        }
+    }
+    let mut by_site: std::collections::BTreeMap<String, (Vec<i64>, Vec<i64>)> = Default::default();
+    let mut errors = Vec::new();
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok((code, reg)) => {
+                let e = by_site.entry(code).or_default();
+                e.0.push(case_seq(&reg.record.case_number));
+                e.1.push(reg.ticket.expect("a ticket"));
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "{} of {} writes failed: {:?}",
+        errors.len(),
+        2 * EACH,
+        &errors[..errors.len().min(3)]
+    );
+    for (code, (mut cases, mut tickets)) in by_site {
+        cases.sort();
+        tickets.sort();
+        let n = cases.len() as i64;
+        assert_eq!(
+            cases,
+            (1..=n).collect::<Vec<_>>(),
+            "{code}: case numbers unique, no gaps"
+        );
+        assert_eq!(
+            tickets,
+            (1..=n).collect::<Vec<_>>(),
+            "{code}: tickets unique, no gaps"
+        );
+    }
+    intact(&a).await;
+    b.close().await;
+}
+
+async fn check_change_feed(a: Store, raw: RawDb) {
+    use pulang_domain::ChangeKind;
+    let b = second_process(&a, &raw).await;
+    let start = b.last_change().await.unwrap();
+    let pnh = add_site(&a, "PNH").await;
+    let on = date!(2026 - 01 - 10);
+    let siti = register(&a, &pnh, person("Siti Rahayu"), on).await;
+    let dewi = register(&b, &pnh, person("Dewi Rahayu"), on).await;
+    a.update_person(
+        &operator(),
+        &SiteFilter::All,
+        &siti.id,
+        Some(1),
+        person("Siti Aminah"),
+    )
+    .await
+    .unwrap();
+    let merge = b
+        .merge_people(&operator(), &SiteFilter::All, &siti.id, &dewi.id)
+        .await
+        .unwrap();
+    a.unmerge(&operator(), &SiteFilter::All, &merge.id)
+        .await
+        .unwrap();
+    // A failed write records nothing.
+    assert!(a
+        .update_person(
+            &operator(),
+            &SiteFilter::All,
+            &siti.id,
+            Some(1),
+            person("Stale")
+        )
+        .await
+        .is_err());
+
+    let feed = b.changes_after(start, 100).await.unwrap();
+    let seen: Vec<(ChangeKind, &str)> = feed
+        .iter()
+        .map(|c| (c.kind, c.record_id.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (ChangeKind::Site, pnh.id.as_str()),
+            (ChangeKind::Person, siti.id.as_str()),
+            (ChangeKind::Person, dewi.id.as_str()),
+            (ChangeKind::Person, siti.id.as_str()),
+            (ChangeKind::Person, dewi.id.as_str()),
+            (ChangeKind::Person, dewi.id.as_str()),
+        ],
+        "every change, from both processes, in commit order"
+    );
+    let seqs: Vec<i64> = feed.iter().map(|c| c.seq).collect();
+    assert_eq!(
+        seqs,
+        (start + 1..=start + 6).collect::<Vec<_>>(),
+        "contiguous"
+    );
+    assert_eq!(a.last_change().await.unwrap(), start + 6);
+    assert_eq!(
+        b.changes_after(start + 4, 1).await.unwrap()[0].seq,
+        start + 5
+    );
+
+    // What a follower reads back for the changed ids: the current state.
+    let now = b
+        .person_summaries_of(
+            &SiteFilter::All,
+            &[siti.id.clone(), dewi.id.clone(), "gone".into()],
+        )
+        .await
+        .unwrap();
+    let names: BTreeSet<&str> = now.iter().map(|p| p.details.full_name.as_str()).collect();
+    assert_eq!(names, BTreeSet::from(["Siti Aminah", "Dewi Rahayu"]));
+    assert!(now.iter().all(|p| p.merged_into.is_none()));
+    assert!(b
+        .person_summaries_of(&only(&[]), &[siti.id.clone()])
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Pruning keeps the last change, so the sequence goes on from it.
+    a.prune_changes(i64::MAX).await.unwrap();
+    assert_eq!(b.changes_after(0, 100).await.unwrap().len(), 1);
+    register(&a, &pnh, person("Ayu"), on).await;
+    assert_eq!(b.last_change().await.unwrap(), start + 7);
+    b.close().await;
 }
