@@ -275,7 +275,7 @@ impl App {
                 },
             )
             .await?;
-        self.index_record(&reg.record).await;
+        self.caught_up().await;
         let queued_reviews = if sub.confirmed_new {
             self.queue_candidates(&reg.record, ReviewOrigin::Intake, &filter)
                 .await?

@@ -345,11 +345,8 @@ impl App {
             .store
             .decide_review(&scope.actor(), &filter, id, decision, keep)
             .await?;
-        if let Some(m) = &merge {
-            self.index
-                .write()
-                .await
-                .set_merged(&m.merged_id, Some(&m.survivor_id), None);
+        if merge.is_some() {
+            self.caught_up().await;
         }
         Ok(merge)
     }
@@ -366,10 +363,7 @@ impl App {
             .store
             .merge_people(&scope.actor(), &filter, survivor, merged)
             .await?;
-        self.index
-            .write()
-            .await
-            .set_merged(&m.merged_id, Some(&m.survivor_id), None);
+        self.caught_up().await;
         Ok(m)
     }
 
@@ -380,20 +374,7 @@ impl App {
             .store
             .unmerge(&scope.actor(), &filter, merge_id)
             .await?;
-        let rec = self
-            .store
-            .read_person(
-                &scope.actor(),
-                &filter,
-                &m.merged_id,
-                AuditAction::PersonReadForUnmerge,
-            )
-            .await?;
-        self.index.write().await.set_merged(
-            &m.merged_id,
-            None,
-            Some(&raw_record(&rec.id, &rec.details)),
-        );
+        self.caught_up().await;
         Ok(m)
     }
 

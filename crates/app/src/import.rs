@@ -573,11 +573,9 @@ impl App {
             cls.matching
                 .mine
                 .extend(registered.iter().map(|r| r.id.clone()));
-            let mut index = self.index.write().await;
-            for rec in &registered {
-                index.upsert(&crate::people::summary(rec));
+            if !registered.is_empty() {
+                self.caught_up().await;
             }
-            drop(index);
             if batch.is_none() {
                 // Nothing to write: report at once.
                 done = Some(std::mem::take(&mut items));
@@ -813,10 +811,7 @@ impl App {
                 pulang_store::StoreError::Conflict(why) => AppError::Conflict(why),
                 other => other.into(),
             })?;
-        let mut index = self.index.write().await;
-        for id in &report.removed_ids {
-            index.remove(id);
-        }
+        self.caught_up().await;
         Ok(report)
     }
 }

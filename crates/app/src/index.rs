@@ -1,6 +1,6 @@
 //! The in-memory indexes: decrypted, folded names for partial, case- and accent-insensitive
 //! search, and the matching index for possible matches at intake. Built from the store at
-//! start-up and kept current by this process's writes; never written to disk.
+//! start-up and kept current by the change feed (`feed`); never written to disk.
 use std::collections::HashMap;
 
 use pulang_domain::text::fold;
@@ -150,19 +150,6 @@ impl NameIndex {
                     .add(self.entries.len() as u32, &e.haystack, &e.case_number);
                 self.entries.push(e);
                 self.matcher.insert(&rec);
-            }
-        }
-    }
-
-    /// Marks `id` as merged into `into` (or, with `None`, standing on its own again); the
-    /// matching index leaves merged records out.
-    pub fn set_merged(&mut self, id: &str, into: Option<&str>, rec: Option<&RawRecord>) {
-        if let Some(&i) = self.pos.get(id) {
-            self.entries[i].merged_into = into.map(str::to_string);
-            match (into, rec) {
-                (Some(_), _) => self.matcher.remove(i as u32),
-                (None, Some(r)) => self.matcher.replace(i as u32, r),
-                (None, None) => {}
             }
         }
     }

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod auth;
 pub mod desk;
 mod error;
+pub mod feed;
 pub mod identity;
 pub mod import;
 pub mod index;
@@ -94,6 +95,8 @@ pub struct AppInner {
     /// The data directory's lock, held shared while the app is open (a key rotation takes it
     /// exclusively).
     _dir_lock: std::fs::File,
+    /// The last change of the store's feed applied to the index and the site list.
+    pub(crate) feed: tokio::sync::Mutex<i64>,
 }
 
 impl std::ops::Deref for App {
@@ -108,6 +111,9 @@ pub struct Opened {
     pub app: App,
     pub key_created: bool,
 }
+
+/// How long the change feed keeps a change.
+const CHANGES_KEPT_MS: i64 = 7 * 24 * 3600 * 1000;
 
 pub(crate) fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
@@ -152,6 +158,11 @@ impl App {
                 opened => opened?,
             };
         store.keep_witness(&cfg.witness_path());
+        // Changes older than a week are of no use to a running process (it follows within a
+        // second) and one started later reads the register itself.
+        store.prune_changes(now_ms() - CHANGES_KEPT_MS).await?;
+        // Read before the register: what commits while it is read is applied again, harmlessly.
+        let seen = store.last_change().await?;
         let index = index::NameIndex::build(
             store
                 .person_summaries(&pulang_store::SiteFilter::All)
@@ -167,8 +178,10 @@ impl App {
                 parsers: Arc::new(tokio::sync::Semaphore::new(2)),
                 sites: RwLock::new(None),
                 _dir_lock: dir_lock,
+                feed: tokio::sync::Mutex::new(seen),
             }),
         };
+        feed::start(&app);
         Ok(Opened { app, key_created })
     }
 

@@ -220,12 +220,8 @@ impl App {
             .store
             .register_person(&scope.actor(), &site, details, encounter)
             .await?;
-        self.index_record(&rec).await;
+        self.caught_up().await;
         Ok(rec)
-    }
-
-    pub(crate) async fn index_record(&self, r: &PersonRecord) {
-        self.index.write().await.upsert(&summary(r));
     }
 
     /// Reads a person's page; an audited read. `reveal` unmasks NIK and passport (audited as such).
@@ -347,7 +343,7 @@ impl App {
             .store
             .update_person(&scope.actor(), &filter, id, expected_version, details)
             .await?;
-        self.index_record(&rec).await;
+        self.caught_up().await;
         Ok(rec)
     }
 
@@ -414,17 +410,6 @@ impl App {
             offset,
             limit,
         })
-    }
-}
-
-pub(crate) fn summary(r: &PersonRecord) -> pulang_store::people::PersonSummary {
-    pulang_store::people::PersonSummary {
-        id: r.id.clone(),
-        site_id: r.site_id.clone(),
-        case_number: r.case_number.clone(),
-        details: r.details.clone(),
-        created_at: r.created_at,
-        merged_into: r.merged_into.clone(),
     }
 }
 

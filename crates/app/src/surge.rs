@@ -109,7 +109,7 @@ impl App {
                     .store
                     .register_person_with(&actor, &site, details, enc, intake)
                     .await?;
-                app.index_record(&r.record).await;
+                app.caught_up().await;
                 Ok((i, r.record.id))
             });
             if set.len() >= IN_FLIGHT {
