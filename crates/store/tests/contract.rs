@@ -3289,7 +3289,7 @@ async fn check_change_feed(a: Store, raw: RawDb) {
     assert_eq!(names, BTreeSet::from(["Siti Aminah", "Dewi Rahayu"]));
     assert!(now.iter().all(|p| p.merged_into.is_none()));
     assert!(b
-        .person_summaries_of(&only(&[]), &[siti.id.clone()])
+        .person_summaries_of(&only(&[]), std::slice::from_ref(&siti.id))
         .await
         .unwrap()
         .is_empty());
