@@ -157,10 +157,12 @@ impl App {
                 }
                 opened => opened?,
             };
-        store.keep_witness(&cfg.witness_path());
         // Changes older than a week are of no use to a running process (it follows within a
-        // second) and one started later reads the register itself.
+        // second) and one started later reads the register itself. Before the witness is kept:
+        // a commit records the audit head there, and `audit verify` must compare the database
+        // with the witness as the last real write left it.
         store.prune_changes(now_ms() - CHANGES_KEPT_MS).await?;
+        store.keep_witness(&cfg.witness_path());
         // Read before the register: what commits while it is read is applied again, harmlessly.
         let seen = store.last_change().await?;
         let index = index::NameIndex::build(
