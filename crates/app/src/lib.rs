@@ -11,6 +11,7 @@ pub mod auth;
 pub mod desk;
 mod error;
 pub mod feed;
+pub mod idempotency;
 pub mod identity;
 pub mod import;
 pub mod index;

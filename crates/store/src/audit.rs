@@ -249,7 +249,7 @@ impl Store {
         subject: &str,
     ) -> Result<i64, StoreError> {
         let (actor, site, subject) = (actor.to_string(), site.to_string(), subject.to_string());
-        self.write(move |conn| {
+        self.write_unclaimed(move |conn| {
             Box::pin(async move { append(conn, &actor, &site, action, &subject).await })
         })
         .await

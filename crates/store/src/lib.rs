@@ -15,6 +15,7 @@
 // Feature modules: one per feature; they do not import each other.
 pub mod accounts;
 pub mod arrivals;
+pub mod idempotency;
 pub mod identity;
 pub mod imports;
 pub mod keys;
@@ -358,7 +359,31 @@ impl Store {
     }
 
     /// Runs `f` inside the writer's current transaction, in its own savepoint.
+    /// A request that carries an idempotency key (see [`idempotency`]) records it with its
+    /// first change, in the same transaction.
     pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: WriteFn<T>,
+    {
+        match idempotency::take_claim() {
+            None => self.write_unclaimed(f).await,
+            Some(claim) => {
+                self.write_unclaimed(move |conn| {
+                    Box::pin(async move {
+                        idempotency::record(&mut *conn, &claim).await?;
+                        f(conn).await
+                    })
+                })
+                .await
+            }
+        }
+    }
+
+    /// Runs `f` inside the writer's current transaction, in its own savepoint, leaving the
+    /// request's idempotency key to a later change (for what only records that something was
+    /// read or tried).
+    pub(crate) async fn write_unclaimed<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: WriteFn<T>,

@@ -32,7 +32,7 @@ impl Store {
     ) -> Result<Result<CountedAttempt, u64>, StoreError> {
         let account = format!("u:{account}");
         let address = format!("a:{address}");
-        self.write(move |conn| {
+        self.write_unclaimed(move |conn| {
             Box::pin(async move {
                 let now = now_ms();
                 let since = now - limits.window_ms;
@@ -79,7 +79,7 @@ impl Store {
 
     /// A successful sign-in: the account starts afresh and the address gets its attempt back.
     pub async fn signin_succeeded(&self, attempt: CountedAttempt) -> Result<(), StoreError> {
-        self.write(move |conn| {
+        self.write_unclaimed(move |conn| {
             Box::pin(async move {
                 sqlx::query("DELETE FROM signin_attempts WHERE counter = $1 OR id = $2")
                     .bind(&attempt.account)

@@ -2,6 +2,7 @@
 //! problem+json ([`Problem`]), and handlers return [`ApiResult`].
 mod admin;
 mod desk;
+mod idempotency;
 mod identity;
 mod openapi;
 mod people;
@@ -52,23 +53,46 @@ struct Body<T>(T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = Problem;
     async fn from_request(req: Request, s: &S) -> Result<Self, Problem> {
-        if !is_json(req.headers()) {
-            return Err(
-                Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Invalid request body")
-                    .detail("Expected request with `Content-Type: application/json`"),
-            );
-        }
-        let bytes = Bytes::from_request(req, s)
-            .await
-            .map_err(|e| Problem::new(e.status(), "Invalid request body").detail(e.body_text()))?;
-        // Every body is an object; serde alone would also read a struct from an array.
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return Err(invalid("the body must be a JSON object"));
-        }
-        Json::<T>::from_bytes(&bytes)
-            .map(|Json(v)| Body(v))
-            .map_err(bad_json)
+        read_json(req, s).await.map(|(v, _)| Body(v))
     }
+}
+
+/// A JSON request body with the request's fingerprint (method, path and body), for a `POST`
+/// that may carry an `Idempotency-Key` (see [`idempotency`]).
+struct Posted<T> {
+    value: T,
+    fingerprint: Vec<u8>,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Posted<T> {
+    type Rejection = Problem;
+    async fn from_request(req: Request, s: &S) -> Result<Self, Problem> {
+        let mut fingerprint = format!("{} {}\0", req.method(), req.uri().path()).into_bytes();
+        let (value, bytes) = read_json(req, s).await?;
+        fingerprint.extend_from_slice(&bytes);
+        Ok(Posted { value, fingerprint })
+    }
+}
+
+async fn read_json<S: Send + Sync, T: DeserializeOwned>(
+    req: Request,
+    s: &S,
+) -> Result<(T, Bytes), Problem> {
+    if !is_json(req.headers()) {
+        return Err(
+            Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Invalid request body")
+                .detail("Expected request with `Content-Type: application/json`"),
+        );
+    }
+    let bytes = Bytes::from_request(req, s)
+        .await
+        .map_err(|e| Problem::new(e.status(), "Invalid request body").detail(e.body_text()))?;
+    // Every body is an object; serde alone would also read a struct from an array.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(invalid("the body must be a JSON object"));
+    }
+    let Json(v) = Json::<T>::from_bytes(&bytes).map_err(bad_json)?;
+    Ok((v, bytes))
 }
 
 /// `application/json` or a `+json` type, as axum's `Json` accepts.

@@ -1,21 +1,30 @@
 //! The arrival desk and arrival groups.
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use pulang_app::desk::{DeskOutcome, DeskSubmission};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{invalid, opt_bool, opt_str, ApiResult, Body, Registration};
+use super::idempotency::idempotent;
+use super::{invalid, opt_bool, opt_str, ApiResult, Posted, Registration};
 use crate::extract::Api;
 use crate::AppState;
 
 pub async fn desk_arrival(
     State(s): State<AppState>,
     api: Api,
-    Body(mut raw): Body<Value>,
+    headers: HeaderMap,
+    posted: Posted<Value>,
 ) -> ApiResult {
+    idempotent(&s, &api, &headers, &posted.fingerprint, async {
+        arrive(&s, &api, posted.value.clone()).await
+    })
+    .await
+}
+
+async fn arrive(s: &AppState, api: &Api, mut raw: Value) -> ApiResult {
     // The desk's own fields are taken out; the rest must be a registration.
     let mut take = |k: &str| raw.as_object_mut().and_then(|o| o.remove(k));
     let group = take("group");
@@ -69,8 +78,16 @@ pub struct NewGroup {
 pub async fn create_group(
     State(s): State<AppState>,
     api: Api,
-    Body(g): Body<NewGroup>,
+    headers: HeaderMap,
+    posted: Posted<NewGroup>,
 ) -> ApiResult {
+    idempotent(&s, &api, &headers, &posted.fingerprint, async {
+        new_group(&s, &api, &posted.value).await
+    })
+    .await
+}
+
+async fn new_group(s: &AppState, api: &Api, g: &NewGroup) -> ApiResult {
     let g = s
         .app
         .create_group(

@@ -1,14 +1,15 @@
 //! The review queue of possible duplicates and its decisions.
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use pulang_app::domain::ReviewStatus;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ApiResult, Body};
+use super::idempotency::idempotent;
+use super::{ApiResult, Posted};
 use crate::extract::Api;
 use crate::problem::Problem;
 use crate::AppState;
@@ -49,11 +50,16 @@ pub async fn decide_review(
     State(s): State<AppState>,
     api: Api,
     Path(id): Path<String>,
-    Body(d): Body<Decision>,
+    headers: HeaderMap,
+    posted: Posted<Decision>,
 ) -> ApiResult {
-    let merge = s
-        .app
-        .decide_review(&api.scope, &id, &d.decision, d.keep.as_deref())
-        .await?;
-    Ok(Json(json!({ "merge": merge })).into_response())
+    idempotent(&s, &api, &headers, &posted.fingerprint, async {
+        let d = &posted.value;
+        let merge = s
+            .app
+            .decide_review(&api.scope, &id, &d.decision, d.keep.as_deref())
+            .await?;
+        Ok(Json(json!({ "merge": merge })).into_response())
+    })
+    .await
 }

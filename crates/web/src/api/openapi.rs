@@ -71,6 +71,11 @@ fn ignored(properties: &Value) -> Value {
 
 pub fn spec() -> Value {
     let str_opt = json!({"type": ["string", "null"]});
+    let idempotency_key = json!({
+        "name": "Idempotency-Key", "in": "header", "required": false,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+        "description": "Any unique value per request (a UUID): a retry with the same key and body gets the first answer again (header `Idempotent-Replayed: true`) and changes nothing; the same key with another body is a 422; a key whose change committed but whose answer was lost is a 409. Keys are the caller's own and kept a day.",
+    });
     let person_fields = json!({
         "full_name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S", "description": "at least one visible letter; no control or direction-changing characters"},
         "aliases": {"type": "array", "items": {"type": "string"}},
@@ -126,8 +131,9 @@ pub fn spec() -> Value {
                 },
                 "post": {
                     "summary": "Register a person and their arrival",
+                    "parameters": [idempotency_key.clone()],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["full_name"], "properties": registration, "additionalProperties": false}}}},
-                    "responses": with(json!({"201": {"description": "Registered", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Saved"}}}}}), errors(&["400", "401", "403", "413", "415", "422"])),
+                    "responses": with(json!({"201": {"description": "Registered", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Saved"}}}}}), errors(&["400", "401", "403", "409", "413", "415", "422"])),
                 },
             },
             "/people/{id}": {
@@ -151,6 +157,7 @@ pub fn spec() -> Value {
                 "responses": with(json!({"200": {"description": "Candidates, best first", "content": {"application/json": {"schema": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/PossibleMatch"}}}}}}}}), errors(&["400", "401", "403", "413", "415", "422"])),
             }},
             "/desk/arrivals": {"post": {
+                "parameters": [idempotency_key.clone()],
                 "summary": "Register an arrival at the desk: a minimal first record with a queue ticket, triage flags and arrival group. Unless `same_as` or `confirmed_new` is given, likely matches come back first (200, nothing written)",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["full_name"], "properties": with(registration.clone(), json!({
                     "group": {"type": ["string", "null"], "description": "arrival group id"},
@@ -161,19 +168,20 @@ pub fn spec() -> Value {
                 "responses": with(json!({
                     "200": {"description": "`{\"outcome\": \"possible_matches\", \"candidates\": [...]}`: the registrar decides"},
                     "201": {"description": "`{\"outcome\": \"registered\" | \"arrived\", \"person_id\", \"case_number\", \"ticket\", ...}`"},
-                }), errors(&["400", "401", "403", "404", "413", "415", "422"])),
+                }), errors(&["400", "401", "403", "404", "409", "413", "415", "422"])),
             }},
             "/groups": {
                 "get": {"summary": "Arrival groups at the caller's sites with their progress (counts only)", "responses": with(json!({"200": {"description": "OK"}}), errors(&["401", "403"]))},
                 "post": {
                     "summary": "Create an arrival group (a police hand-over, a rescue operation)",
+                    "parameters": [idempotency_key.clone()],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name", "kind"], "properties": {
                         "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
                         "kind": {"type": "string", "enum": terms(ArrivalRoute::GROUP_KINDS.iter().map(|t| t.as_str()), false)},
                         "site": str_opt,
                         "arrived_on": {"type": ["string", "null"], "format": "date"},
                     }, "additionalProperties": false}}}},
-                    "responses": with(json!({"201": {"description": "Created"}}), errors(&["400", "401", "403", "413", "415", "422"])),
+                    "responses": with(json!({"201": {"description": "Created"}}), errors(&["400", "401", "403", "409", "413", "415", "422"])),
                 },
             },
             "/groups/{id}": {
@@ -189,6 +197,7 @@ pub fn spec() -> Value {
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "post": {
                     "summary": "Decide a pair: `confirm` merges (keeping `keep`, by default the earlier record), `reject` keeps them apart, `defer` decides later",
+                    "parameters": [idempotency_key.clone()],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["decision"], "properties": {
                         "decision": {"type": "string", "enum": ["confirm", "reject", "defer"]},
                         "keep": str_opt,

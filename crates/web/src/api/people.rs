@@ -1,7 +1,7 @@
 //! People: search, registration, a person's record, edits and possible matches.
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use pulang_app::domain::{EncounterForm, PersonForm};
@@ -9,7 +9,8 @@ use pulang_app::{PersonRecord, Submission};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{bad_query, invalid, opt_bool, ApiResult, Body, Registration};
+use super::idempotency::idempotent;
+use super::{bad_query, invalid, opt_bool, ApiResult, Body, Posted, Registration};
 use crate::extract::Api;
 use crate::problem::Problem;
 use crate::AppState;
@@ -71,17 +72,21 @@ fn record_json(r: &PersonRecord, warnings: Value) -> Value {
 pub async fn register(
     State(s): State<AppState>,
     api: Api,
-    Body(reg): Body<Registration>,
+    headers: HeaderMap,
+    posted: Posted<Registration>,
 ) -> ApiResult {
-    let sub = reg.into_submission();
-    let warnings = warnings_of(&sub);
-    let r = s.app.register_person(&api.scope, sub).await?;
-    Ok((
-        StatusCode::CREATED,
-        [("location", format!("/api/v1/people/{}", r.id))],
-        Json(record_json(&r, warnings)),
-    )
-        .into_response())
+    idempotent(&s, &api, &headers, &posted.fingerprint, async {
+        let sub = posted.value.into_submission();
+        let warnings = warnings_of(&sub);
+        let r = s.app.register_person(&api.scope, sub).await?;
+        Ok((
+            StatusCode::CREATED,
+            [("location", format!("/api/v1/people/{}", r.id))],
+            Json(record_json(&r, warnings)),
+        )
+            .into_response())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
