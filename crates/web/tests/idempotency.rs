@@ -167,3 +167,37 @@ async fn group_count(env: &Env, token: &str) -> usize {
     let groups = env.send(bearer_get("/api/v1/groups", token)).await.json();
     groups["items"].as_array().map_or(0, Vec::len)
 }
+
+/// The desk form carries a key of its own: a double click, or sending it again after the
+/// answer was lost, registers the arrival once and shows the same slip.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_form_sent_twice_registers_once() {
+    let env = setup().await;
+    let c = env.creds(Who::Registrar);
+    let page = env.send(session_get("/desk", &c.session)).await.text();
+    let key = page
+        .split("name=\"idempotency_key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the desk form has a key")
+        .to_string();
+    let fields = [
+        ("csrf", c.csrf.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("full_name", "Yohana Kii"),
+        ("sex", "F"),
+        ("age", "24"),
+        ("site", "PNH"),
+        ("confirmed_new", "1"),
+    ];
+    let before = env.person_count().await;
+    let first = env.send(session_form("/desk", &c.session, &fields)).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.text());
+    let again = env.send(session_form("/desk", &c.session, &fields)).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.text());
+    assert_eq!(again.header("location"), first.header("location"));
+    assert_eq!(env.person_count().await, before + 1);
+    // Another form (a new key) is another arrival.
+    let page = env.send(session_get("/desk", &c.session)).await.text();
+    assert!(!page.contains(&key), "a new key for each form shown");
+}

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup, PreEscaped};
 use pulang_app::desk::{DeskOutcome, DeskSubmission, GroupSummary};
 use pulang_app::domain::{PersonFlag, PersonForm, Validation};
+use pulang_app::idempotency::{IdempotencyKey, Replay};
 use pulang_app::identity::PossibleMatch;
 use pulang_app::{AppError, Permission};
 use serde::Deserialize;
@@ -20,7 +21,7 @@ use crate::i18n::{t, t1, Lang};
 use crate::ui::fields::{age_of, confirm_box, has_errors, issues, matches_aside, FormView};
 use crate::ui::form::Rejected;
 use crate::ui::labels::{percent, reasons_list, sex_label};
-use crate::ui::layout::urlencode;
+use crate::ui::layout::{is_local_path, urlencode};
 use crate::ui::{html_response, if_permitted, ok_page, page, Chrome, FormData, PageResult, Posted};
 use crate::AppState;
 
@@ -94,6 +95,8 @@ async fn desk_html(s: &AppState, web: &Web, dv: DeskView, status: StatusCode) ->
         div.desk {
             form #desk method="post" action="/desk" novalidate data-matches-url="/desk/matches" {
                 input type="hidden" name="csrf" value=(web.csrf);
+                // One per form shown: a double click or a resend after a lost answer registers once.
+                input type="hidden" name="idempotency_key" value=(pulang_app::auth::random_token());
                 div.row {
                     @if sites.len() > 1 {
                         div.field {
@@ -234,7 +237,43 @@ pub async fn desk_submit(State(s): State<AppState>, posted: Posted) -> PageResul
         confirm_warnings: f.get("confirm_warnings").is_some(),
     };
     let group = sub.group_id.clone();
-    match s.app.desk_register(&web.scope, sub).await {
+    let fingerprint = serde_json::to_vec(&f.without(&["csrf"])).unwrap_or_default();
+    let mut key = f
+        .get("idempotency_key")
+        .and_then(|k| IdempotencyKey::parse(k).ok());
+    if let Some(k) = &key {
+        match s.app.idempotent_replay(&web.scope, k, &fingerprint).await? {
+            Replay::Fresh => {}
+            Replay::Answer(next) => {
+                let next = String::from_utf8_lossy(&next).into_owned();
+                if is_local_path(&next) {
+                    return Ok(Redirect::to(&next).into_response());
+                }
+            }
+            Replay::Unanswered => {
+                return Err(AppError::Conflict(
+                    "this arrival was registered already; find the person under People".into(),
+                )
+                .into())
+            }
+            // The form was changed after it was sent (the back button): a new request.
+            Replay::Mismatch => key = None,
+        }
+    }
+    let outcome = match &key {
+        Some(k) => {
+            s.app
+                .claiming(
+                    &web.scope,
+                    k,
+                    &fingerprint,
+                    s.app.desk_register(&web.scope, sub),
+                )
+                .await
+        }
+        None => s.app.desk_register(&web.scope, sub).await,
+    };
+    match outcome {
         Ok(DeskOutcome::PossibleMatches { candidates }) => {
             redisplay(Validation::default(), Some(candidates)).await
         }
@@ -244,6 +283,15 @@ pub async fn desk_submit(State(s): State<AppState>, posted: Posted) -> PageResul
                 Some(g) => format!("/desk/slip/{person_id}?group={}", urlencode(&g)),
                 None => format!("/desk/slip/{person_id}"),
             };
+            if let Some(k) = &key {
+                if let Err(e) = s
+                    .app
+                    .keep_idempotent_answer(&web.scope, k, next.as_bytes())
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not keep the desk's answer for a resend");
+                }
+            }
             Ok(Redirect::to(&next).into_response())
         }
         Err(AppError::Invalid(v)) | Err(AppError::NeedsConfirmation(v)) => redisplay(v, None).await,

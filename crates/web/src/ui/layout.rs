@@ -129,7 +129,7 @@ pub fn local_path(next: Option<String>, default: String) -> String {
     }
 }
 
-fn is_local_path(n: &str) -> bool {
+pub fn is_local_path(n: &str) -> bool {
     n.starts_with('/')
         && !n.starts_with("//")
         && !n
