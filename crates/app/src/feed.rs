@@ -43,8 +43,9 @@ impl App {
                     "change feed: changes were pruned before this process saw them; rebuilding the indexes"
                 );
                 let now = self.store.last_change().await?;
-                let index = NameIndex::build(self.store.person_summaries(&SiteFilter::All).await?);
-                *self.index.write().await = index;
+                let register = self.store.person_summaries(&SiteFilter::All).await?;
+                *self.index.write().await = NameIndex::build(register.people);
+                self.note_damaged(register.damaged).await?;
                 self.forget_sites().await;
                 *seen = now;
                 continue;
@@ -60,10 +61,12 @@ impl App {
                 }
             }
             let ids: Vec<String> = people.into_iter().collect();
-            let found = self
+            let read = self
                 .store
                 .person_summaries_of(&SiteFilter::All, &ids)
                 .await?;
+            self.note_damaged(read.damaged).await?;
+            let found = read.people;
             {
                 let mut index = self.index.write().await;
                 for p in &found {

@@ -394,6 +394,7 @@ impl App {
         let filter = scope.require(Permission::ResolveIdentity)?;
         let people = self.store.person_summaries(&filter).await?;
         let people: Vec<_> = people
+            .people
             .into_iter()
             .filter(|p| p.merged_into.is_none())
             .collect();

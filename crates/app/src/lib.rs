@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod auth;
+mod damaged;
 pub mod desk;
 mod error;
 pub mod feed;
@@ -37,7 +38,7 @@ pub use pulang_domain as domain;
 pub use pulang_screening as screening_engine;
 pub use pulang_store::accounts::Grant;
 pub use pulang_store::audit::{AuditEvent, ChainBreak};
-pub use pulang_store::people::{Counts, HistoryEntry, PersonRecord};
+pub use pulang_store::people::{Counts, DamagedRecord, HistoryEntry, PersonRecord};
 pub use pulang_store::Backend;
 pub use scope::{role_allows, AccessScope, Permission};
 
@@ -98,6 +99,8 @@ pub struct AppInner {
     _dir_lock: std::fs::File,
     /// The last change of the store's feed applied to the index and the site list.
     pub(crate) feed: tokio::sync::Mutex<i64>,
+    /// Records found unreadable (see [`App::damaged_records`]), by id.
+    pub(crate) damaged: std::sync::Mutex<std::collections::BTreeMap<String, DamagedRecord>>,
 }
 
 impl std::ops::Deref for App {
@@ -166,11 +169,10 @@ impl App {
         store.keep_witness(&cfg.witness_path());
         // Read before the register: what commits while it is read is applied again, harmlessly.
         let seen = store.last_change().await?;
-        let index = index::NameIndex::build(
-            store
-                .person_summaries(&pulang_store::SiteFilter::All)
-                .await?,
-        );
+        let register = store
+            .person_summaries(&pulang_store::SiteFilter::All)
+            .await?;
+        let index = index::NameIndex::build(register.people);
         let app = App {
             inner: Arc::new(AppInner {
                 store,
@@ -182,8 +184,10 @@ impl App {
                 sites: RwLock::new(None),
                 _dir_lock: dir_lock,
                 feed: tokio::sync::Mutex::new(seen),
+                damaged: std::sync::Mutex::default(),
             }),
         };
+        app.note_damaged(register.damaged).await?;
         feed::start(&app);
         Ok(Opened { app, key_created })
     }

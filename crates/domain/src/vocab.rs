@@ -300,6 +300,8 @@ audit_actions! {
         PersonMerge = "person.merge",
         PersonUnmerge = "person.unmerge",
         PersonRead = "person.read",
+        // A stored record that could not be read (tampered with or damaged); the subject is its id.
+        RecordDamaged = "record.damaged",
         PersonReadDenied = "person.read_denied",
         PersonReadAtDesk = "person.read_at_desk",
         PersonReadForEdit = "person.read_for_edit",

@@ -408,11 +408,10 @@ impl Store {
     }
 
     /// Every person within the filter, decrypted, for the in-memory search and matching
-    /// indexes (built at start-up with [`SiteFilter::All`]). Never written to disk.
-    pub async fn person_summaries(
-        &self,
-        filter: &SiteFilter,
-    ) -> Result<Vec<PersonSummary>, StoreError> {
+    /// indexes (built at start-up with [`SiteFilter::All`]). Never written to disk. A record
+    /// that cannot be read is left out and named among the damaged, so that one damaged row
+    /// does not stop the register.
+    pub async fn person_summaries(&self, filter: &SiteFilter) -> Result<Summaries, StoreError> {
         let (clause, params) = site_clause(filter, 1);
         let sql = format!("SELECT {PERSON_COLS} FROM people WHERE {clause}");
         let mut q = sqlx::query(&sql);
@@ -420,10 +419,11 @@ impl Store {
             q = q.bind(p);
         }
         let rows = q.fetch_all(self.pool()).await?;
-        let keys = self.keys();
-        rows.iter()
-            .map(|r| Ok(summary_of(open_person(keys, r)?)))
-            .collect()
+        let mut out = Summaries::default();
+        for r in &rows {
+            out.add(self.keys(), r)?;
+        }
+        Ok(out)
     }
 
     /// The people among `ids` that exist and the filter allows, decrypted, for bringing the
@@ -433,8 +433,8 @@ impl Store {
         &self,
         filter: &SiteFilter,
         ids: &[String],
-    ) -> Result<Vec<PersonSummary>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
+    ) -> Result<Summaries, StoreError> {
+        let mut out = Summaries::default();
         for part in ids.chunks(200) {
             let (clause, params) = site_clause(filter, part.len() + 1);
             let marks: Vec<String> = (1..=part.len()).map(|i| format!("${i}")).collect();
@@ -450,7 +450,7 @@ impl Store {
                 q = q.bind(p);
             }
             for r in q.fetch_all(self.pool()).await? {
-                out.push(summary_of(open_person(self.keys(), &r)?));
+                out.add(self.keys(), &r)?;
             }
         }
         Ok(out)
@@ -531,6 +531,43 @@ impl Store {
             })
             .await?;
         Ok(ids.into_iter().zip(cases).collect())
+    }
+}
+
+/// People read for the indexes, and those that could not be read.
+#[derive(Debug, Default)]
+pub struct Summaries {
+    pub people: Vec<PersonSummary>,
+    pub damaged: Vec<DamagedRecord>,
+}
+
+/// A stored record that cannot be read: a field that does not decrypt under this key with
+/// this record's id (tampered with, or damaged on disk). Its id and site only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DamagedRecord {
+    pub id: String,
+    pub site_id: String,
+    /// What could not be read, e.g. "could not decrypt field full_name".
+    pub problem: String,
+}
+
+impl Summaries {
+    fn add(&mut self, keys: &crate::Keyring, r: &sqlx::any::AnyRow) -> Result<(), StoreError> {
+        match open_person(keys, r) {
+            Ok(p) => self.people.push(summary_of(p)),
+            Err(e @ (StoreError::Decrypt(_) | StoreError::Corrupt(_))) => {
+                self.damaged.push(DamagedRecord {
+                    id: r.try_get("id")?,
+                    site_id: r.try_get("site_id")?,
+                    problem: match e {
+                        StoreError::Decrypt(field) => format!("could not decrypt field {field}"),
+                        other => other.to_string(),
+                    },
+                })
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(())
     }
 }
 

@@ -598,6 +598,7 @@ async fn check_case_numbers(store: Store, _raw: RawDb) {
             .person_summaries(&SiteFilter::All)
             .await
             .unwrap()
+            .people
             .len(),
         66
     );
@@ -695,7 +696,7 @@ async fn check_read_filter(store: Store, _raw: RawDb) {
                 .await
                 .map(|p| p.iter().count()),
         );
-        let summaries = store.person_summaries(&filter).await.unwrap();
+        let summaries = store.person_summaries(&filter).await.unwrap().people;
         assert!(summaries.is_empty(), "summaries outside {filter:?}");
         assert!(store.import_batches(&filter).await.unwrap().is_empty());
     }
@@ -704,7 +705,7 @@ async fn check_read_filter(store: Store, _raw: RawDb) {
     assert_eq!(store.history(&mine, &p.id).await.unwrap().len(), 1);
     assert!(store.merges_of(&mine, &p.id).await.unwrap().is_empty());
     assert!(store.screenings_of(&mine, &p.id).await.unwrap().is_empty());
-    assert_eq!(store.person_summaries(&mine).await.unwrap().len(), 1);
+    assert_eq!(store.person_summaries(&mine).await.unwrap().people.len(), 1);
     assert!(store
         .imported_rows(&mine, &pnh.id)
         .await
@@ -1131,7 +1132,11 @@ async fn check_encryption_at_rest(store: Store, raw: RawDb) {
     let enc = store.encounters(&SiteFilter::All, &p.id).await.unwrap();
     assert_eq!(enc.len(), 1);
     assert_eq!(enc[0].notes.as_deref(), Some(NOTES));
-    let summaries = store.person_summaries(&SiteFilter::All).await.unwrap();
+    let summaries = store
+        .person_summaries(&SiteFilter::All)
+        .await
+        .unwrap()
+        .people;
     assert_eq!(summaries[0].details.full_name, NAME);
 
     // The blind indexes are keyed digests, not the identifiers.
@@ -2801,7 +2806,8 @@ async fn read_all(store: &Store, id: &str) {
         .person_summaries(&all)
         .await
         .expect("every person decrypts");
-    assert_eq!(everyone.len(), 5);
+    assert!(everyone.damaged.is_empty(), "{:?}", everyone.damaged);
+    assert_eq!(everyone.people.len(), 5);
 }
 
 async fn pnh_id(store: &Store) -> String {
@@ -3284,7 +3290,8 @@ async fn check_change_feed(a: Store, raw: RawDb) {
             &[siti.id.clone(), dewi.id.clone(), "gone".into()],
         )
         .await
-        .unwrap();
+        .unwrap()
+        .people;
     let names: BTreeSet<&str> = now.iter().map(|p| p.details.full_name.as_str()).collect();
     assert_eq!(names, BTreeSet::from(["Siti Aminah", "Dewi Rahayu"]));
     assert!(now.iter().all(|p| p.merged_into.is_none()));
@@ -3292,6 +3299,7 @@ async fn check_change_feed(a: Store, raw: RawDb) {
         .person_summaries_of(&only(&[]), std::slice::from_ref(&siti.id))
         .await
         .unwrap()
+        .people
         .is_empty());
 
     // Pruning keeps the last change, so the sequence goes on from it.

@@ -10,7 +10,7 @@ use crate::i18n::{t, t1};
 use crate::tokens::tokens_table;
 use crate::ui::fields::issue_text;
 use crate::ui::layout::urlencode;
-use crate::ui::{html_response, page, Chrome, PageResult, Posted};
+use crate::ui::{html_response, if_permitted, page, Chrome, PageResult, Posted};
 use crate::AppState;
 
 pub async fn admin_page(State(s): State<AppState>, web: Web) -> PageResult {
@@ -27,6 +27,7 @@ async fn admin_view(
     let users = s.app.users(&web.scope).await?;
     let sites = s.app.sites(&web.scope).await?;
     let tokens = s.app.all_tokens(&web.scope).await?;
+    let damaged = if_permitted(s.app.damaged_records(&web.scope))?;
     let status = match &message {
         Some(Err(_)) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
@@ -70,6 +71,12 @@ async fn admin_view(
                 }
                 h2 { (t(l, "tokens-title")) }
                 (tokens_table(l, &web.csrf, &tokens, true, "/admin"))
+                @if !damaged.is_empty() {
+                    h2 #damaged { (t(l, "admin-damaged")) }
+                    p.error role="alert" { (t(l, "admin-damaged-intro")) }
+                    table { thead { tr { th { (t(l, "admin-damaged-record")) } th { (t(l, "field-site")) } th { (t(l, "admin-damaged-problem")) } } }
+                        tbody { @for d in &damaged { tr { td { code { (d.id) } } td { (sites.iter().find(|x| x.id == d.site_id).map_or(d.site_id.as_str(), |x| x.code.as_str())) } td { (d.problem) } } } } }
+                }
             },
         ),
     ))
