@@ -16,30 +16,36 @@ const PASSWORD: &str = "correct-horse-battery";
 /// Guesses allowed per account in the window (see `App::open`).
 const PER_ACCOUNT: usize = 5;
 
+/// `n` wrong passwords for siti at once, spread over `servers`, each from its own address (so
+/// that only the account's limit applies): how many were checked and how many throttled.
+async fn guess_at_once(servers: &[App], n: usize) -> (usize, usize) {
+    let guesses: Vec<_> = (0..n)
+        .map(|i| {
+            let app = servers[i % servers.len()].clone();
+            tokio::spawn(async move {
+                app.login("siti", "wrong-password-123", &format!("10.0.0.{i}"))
+                    .await
+            })
+        })
+        .collect();
+    let (mut refused, mut throttled) = (0, 0);
+    for g in guesses {
+        match g.await.expect("task") {
+            Err(AppError::BadCredentials) => refused += 1,
+            Err(AppError::Throttled { .. }) => throttled += 1,
+            other => panic!("unexpected: {:?}", other.err()),
+        }
+    }
+    (refused, throttled)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn simultaneous_guesses_get_no_more_tries() {
     run(Backend::Sqlite, |app: App| async move {
         app.add_user(&op(), "siti", PASSWORD, Role::Caseworker, Some("PNH"))
             .await
             .expect("user");
-        let guesses: Vec<_> = (0..40)
-            .map(|i| {
-                let app = app.clone();
-                // From many addresses, so that only the account's limit applies.
-                tokio::spawn(async move {
-                    app.login("siti", "wrong-password-123", &format!("10.0.0.{i}"))
-                        .await
-                })
-            })
-            .collect();
-        let (mut refused, mut throttled) = (0, 0);
-        for g in guesses {
-            match g.await.expect("task") {
-                Err(AppError::BadCredentials) => refused += 1,
-                Err(AppError::Throttled { .. }) => throttled += 1,
-                other => panic!("unexpected: {:?}", other.err()),
-            }
-        }
+        let (refused, throttled) = guess_at_once(&[app.clone()], 40).await;
         assert_eq!(
             refused, PER_ACCOUNT,
             "checked passwords ({throttled} throttled)"
@@ -117,23 +123,7 @@ async fn guesses_spread_over_two_servers_share_one_count(backend: Backend) {
     a.add_user(&op(), "siti", PASSWORD, Role::Caseworker, Some("PNH"))
         .await
         .expect("user");
-    let guesses: Vec<_> = (0..40)
-        .map(|i| {
-            let app = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tokio::spawn(async move {
-                app.login("siti", "wrong-password-123", &format!("10.0.0.{i}"))
-                    .await
-            })
-        })
-        .collect();
-    let (mut refused, mut throttled) = (0, 0);
-    for g in guesses {
-        match g.await.expect("task") {
-            Err(AppError::BadCredentials) => refused += 1,
-            Err(AppError::Throttled { .. }) => throttled += 1,
-            other => panic!("unexpected: {:?}", other.err()),
-        }
-    }
+    let (refused, throttled) = guess_at_once(&[a.clone(), b.clone()], 40).await;
     assert_eq!(refused, PER_ACCOUNT, "checked ({throttled} throttled)");
     // Locked on both, whichever saw the guesses.
     for app in [&a, &b] {
