@@ -45,7 +45,7 @@ async fn simultaneous_guesses_get_no_more_tries() {
         app.add_user(&op(), "siti", PASSWORD, Role::Caseworker, Some("PNH"))
             .await
             .expect("user");
-        let (refused, throttled) = guess_at_once(&[app.clone()], 40).await;
+        let (refused, throttled) = guess_at_once(std::slice::from_ref(&app), 40).await;
         assert_eq!(
             refused, PER_ACCOUNT,
             "checked passwords ({throttled} throttled)"
