@@ -23,6 +23,11 @@ use crate::{audit, connect, now_ms, rebind, Backend, KeyFile, Keyring, StoreErro
 
 /// Every sealed column, by table; a field's ciphertext binds the row's `id` and the field's
 /// name (its column). Rotation re-encrypts exactly these.
+/// Sealed columns a rotation forgets instead of re-sealing: the answers kept for idempotent
+/// retries (a day at most). A retry after the rotation is told its request was carried out
+/// (409) and changes nothing twice; it only cannot see the first answer again.
+pub const FORGOTTEN: [(&str, &str); 1] = [("idempotency_keys", "answer")];
+
 pub const SEALED: [(&str, &[&str]); 5] = [
     (
         "people",
@@ -541,6 +546,11 @@ async fn finish(
         .execute(&mut *conn)
         .await?;
     rekey_import_rows(conn, next).await?;
+    for (table, column) in FORGOTTEN {
+        sqlx::query(&format!("UPDATE {table} SET {column} = NULL"))
+            .execute(&mut *conn)
+            .await?;
+    }
     let key_id = next.key_id();
     audit::WRITER_KEYS
         .scope(

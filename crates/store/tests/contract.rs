@@ -25,7 +25,7 @@ use time::macros::date;
 use time::Date;
 
 use common::{random_keys, run_bare, run_pg, run_sqlite, RawDb};
-use pulang_store::keys::{rotate, Rotated, SEALED};
+use pulang_store::keys::{rotate, Rotated, FORGOTTEN, SEALED};
 use pulang_store::KeyFile;
 use pulang_testkit::Backend as TestBackend;
 
@@ -3000,6 +3000,7 @@ async fn check_sealed_columns_all_rotated(_store: Store, raw: RawDb) {
     let rotated: BTreeSet<String> = SEALED
         .iter()
         .flat_map(|(t, cols)| cols.iter().map(move |c| format!("{t}.{c}")))
+        .chain(FORGOTTEN.iter().map(|(t, c)| format!("{t}.{c}")))
         .collect();
     assert_eq!(in_schema, rotated);
 }
