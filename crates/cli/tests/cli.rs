@@ -1,58 +1,17 @@
 //! Drives the real `pulang` binary against a temporary `--data-dir` (embedded SQLite).
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection};
 
 mod common;
-use common::{add_pnh, run, site_add, BIN};
+use common::{add_pnh, pulang_run, site_add, Run};
 
 const PASSWORD: &str = "correct horse battery staple";
 
-struct Run {
-    ok: bool,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// The non-empty lines of stderr.
-    fn err_lines(&self) -> Vec<&str> {
-        self.stderr
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .collect()
-    }
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
 /// Runs `pulang ARGS --data-dir DIR`, feeding `stdin` if given.
 fn pulang(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("PULANG_DATABASE_URL")
-        .env_remove("PULANG_DATA_DIR")
-        .env("PULANG_LOG", "warn");
-    let out = run(cmd, stdin);
-    Run {
-        ok: out.status.success(),
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    pulang_run(dir, args, stdin)
 }
 
 #[track_caller]

@@ -8,34 +8,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection};
 
 mod common;
-use common::{add_pnh, run, BIN};
-
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
-    }
-}
+use common::{add_pnh, pulang_run, Run, BIN};
 
 fn pulang(dir: &Path, args: &[&str]) -> Run {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("PULANG_DATABASE_URL")
-        .env_remove("PULANG_DATA_DIR")
-        .env("PULANG_LOG", "warn");
-    let out = run(cmd, None);
-    Run {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    pulang_run(dir, args, None)
 }
 
 #[track_caller]

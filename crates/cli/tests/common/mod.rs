@@ -19,6 +19,53 @@ pub fn pulang(dir: &Path, args: &[&str]) -> Output {
         .expect("pulang runs")
 }
 
+/// What one run of the binary ended with, as text.
+pub struct Run {
+    pub ok: bool,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The non-empty lines of stderr.
+    pub fn err_lines(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs `pulang ARGS --data-dir DIR` on the embedded database only (no database URL or data
+/// directory from the environment), feeding `stdin` if given; quiet logs.
+pub fn pulang_run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .env_remove("PULANG_DATABASE_URL")
+        .env_remove("PULANG_DATA_DIR")
+        .env("PULANG_LOG", "warn");
+    let out = run(cmd, stdin);
+    Run {
+        ok: out.status.success(),
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// Runs `cmd` to the end, feeding `stdin` if given (no standard input otherwise).
 pub fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
     let mut child = cmd
